@@ -1,0 +1,42 @@
+"""The index folder's manifest: which model and format built the derived indexes."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model_id: str
+    dim: int
+    format_version: int = FORMAT_VERSION
+    passages: int = 0
+    updated_at: str = ""
+
+    @classmethod
+    def read(cls, path: Path) -> Manifest | None:
+        if not path.exists():
+            return None
+        return cls(**json.loads(path.read_text("utf-8")))
+
+    def write(self, path: Path, passages: int) -> None:
+        data = asdict(self) | {"passages": passages, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2), "utf-8")
+        with open(tmp, "rb") as file:
+            os.fsync(file.fileno())
+        os.replace(tmp, path)
+
+    def mismatch(self, model_id: str, dim: int) -> str | None:
+        """Why this index cannot serve the configured model, or None if it can."""
+        if self.format_version != FORMAT_VERSION:
+            return f"has index format {self.format_version}, this version uses {FORMAT_VERSION}"
+        if self.model_id != model_id or self.dim != dim:
+            return f"was built with model {self.model_id} ({self.dim} dims); configured is {model_id} ({dim} dims)"
+        return None

@@ -1,0 +1,91 @@
+"""Turn files into clean text blocks that keep their source (page, heading).
+
+``load(path)`` checks the file (size, emptiness, that its content matches its extension) and
+hands it to the loader for its format. Every problem is an ``IngestError`` naming the file.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+from kb.documents import LoadedDocument
+from kb.errors import IngestError, UnsupportedFormat
+
+FORMATS: dict[str, str] = {
+    ".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".html": "html", ".htm": "html",
+    ".md": "md", ".markdown": "md", ".txt": "txt",
+}
+_KIND_NAMES = {
+    "pdf": "PDF", "docx": "Word-Dokument (DOCX)", "pptx": "PowerPoint-Präsentation (PPTX)",
+    "zip": "ZIP-Archiv", "text": "Text", "binary": "Binärdatei",
+}
+
+
+def supported(path: Path) -> bool:
+    return path.suffix.lower() in FORMATS and not path.name.endswith(".meta.json")
+
+
+def load(path: Path, *, max_bytes: int) -> LoadedDocument:
+    format = FORMATS.get(path.suffix.lower())
+    if format is None:
+        raise UnsupportedFormat(
+            path,
+            f"Das Format {path.suffix or '(ohne Endung)'} wird nicht unterstützt; möglich sind "
+            + ", ".join(sorted(set(FORMATS))) + ".",
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise IngestError(path, "Die Datei ist leer (0 Bytes).")
+    if size > max_bytes:
+        raise IngestError(
+            path, f"Die Datei ist mit {size / 1e6:.1f} MB größer als erlaubt ({max_bytes / 1e6:.0f} MB)."
+        )
+    actual = _sniff(path)
+    expected = format if format in ("pdf", "docx", "pptx") else "text"
+    if actual != expected:
+        raise IngestError(
+            path,
+            f"Die Dateiendung {path.suffix} passt nicht zum Inhalt ({_KIND_NAMES[actual]}); "
+            f"erwartet: {_KIND_NAMES[expected]}.",
+        )
+    return _loader(format)(path)
+
+
+def _loader(format: str) -> Callable[[Path], LoadedDocument]:
+    if format == "pdf":
+        from ingest.pdf import load_pdf
+
+        return load_pdf
+    if format in ("docx", "pptx"):
+        from ingest.office import load_docx, load_pptx
+
+        return load_docx if format == "docx" else load_pptx
+    if format == "html":
+        from ingest.html import load_html
+
+        return load_html
+    from ingest.text import load_markdown, load_text
+
+    return load_markdown if format == "md" else load_text
+
+
+def _sniff(path: Path) -> str:
+    """What the bytes say the file is: pdf, docx, pptx, zip, text or binary."""
+    with path.open("rb") as file:
+        head = file.read(4096)
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = set(archive.namelist())
+        except zipfile.BadZipFile:
+            return "zip"
+        if "word/document.xml" in names:
+            return "docx"
+        if "ppt/presentation.xml" in names:
+            return "pptx"
+        return "zip"
+    return "binary" if b"\x00" in head else "text"

@@ -1,0 +1,152 @@
+"""Split a document's blocks into passages that follow its headings and sentences.
+
+Passages are sized in the embedding model's tokens. Sentences are packed up to a target size,
+the next passage repeats the last sentences as overlap, and a new heading always starts a new
+passage. A sentence longer than the model's limit is cut between words into pieces: nothing is
+ever truncated by the model later.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ingest.normalize import join_hyphenated
+from ingest.sentences import split_sentences
+from kb.documents import Block, PassageDraft, passage_context
+
+_ENDS_SENTENCE = re.compile(r"[.!?:;…\"'»«“”)\]]\s*$")
+_MAX_HEADING_WORDS = 40
+
+
+@dataclass(slots=True)
+class _Unit:
+    """A sentence (or a piece of an over-long one) with where it came from."""
+
+    text: str
+    start: int
+    end: int
+    page_start: int | None
+    page_end: int | None
+    tokens: int
+
+
+@dataclass(frozen=True)
+class Splitter:
+    count_tokens: Callable[[str], int]
+    max_tokens: int  # hard limit for passage_context(heading_path, text)
+    target_tokens: int = 200
+    overlap_tokens: int = 40
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.overlap_tokens < self.target_tokens <= self.max_tokens:
+            raise ValueError(
+                "need 0 <= overlap_tokens < target_tokens <= max_tokens; got "
+                f"{self.overlap_tokens}, {self.target_tokens}, {self.max_tokens}"
+            )
+
+    def split(self, blocks: Sequence[Block]) -> list[PassageDraft]:
+        drafts: list[PassageDraft] = []
+        for heading_path, units in self._sections(blocks):
+            for group in self._pack(units, heading_path):
+                drafts.extend(self._drafts(group, heading_path, len(drafts)))
+        return drafts
+
+    def _sections(self, blocks: Sequence[Block]) -> list[tuple[tuple[str, ...], list[_Unit]]]:
+        """Group sentence units by the heading path they sit under."""
+        sections: list[tuple[tuple[str, ...], list[_Unit]]] = []
+        stack: list[tuple[int, str]] = []
+        offset = 0
+        for block in blocks:
+            block_start, offset = offset, offset + len(block.text) + 2  # blocks joined by "\n\n"
+            if block.kind == "heading" and len(block.text.split()) <= _MAX_HEADING_WORDS:
+                level = max(block.level, 1)
+                stack = [(lvl, text) for lvl, text in stack if lvl < level] + [(level, block.text)]
+                continue
+            path = tuple(text for _, text in stack)
+            if not sections or sections[-1][0] != path:
+                sections.append((path, []))
+            units = sections[-1][1]
+            for a, b in split_sentences(block.text):
+                sentence = block.text[a:b]
+                if units and _continues(units[-1].text, sentence) and a == 0:
+                    previous = units.pop()
+                    sentence = join_hyphenated(previous.text + "\n" + sentence).replace("\n", " ")
+                    units.append(self._unit(sentence, previous.start, block_start + b,
+                                            previous.page_start, block.page))
+                else:
+                    units.append(self._unit(sentence, block_start + a, block_start + b,
+                                            block.page, block.page))
+        return sections
+
+    def _unit(self, text: str, start: int, end: int, first: int | None, last: int | None) -> _Unit:
+        return _Unit(text, start, end, first, last, self.count_tokens(text))
+
+    def _pieces(self, unit: _Unit, limit: int) -> list[_Unit]:
+        """An over-long sentence cut between words into pieces of at most ``limit`` tokens."""
+        if unit.tokens <= limit:
+            return [unit]
+        pieces, words = [], unit.text.split(" ")
+        while words:
+            take = len(words)
+            while take > 1 and self.count_tokens(" ".join(words[:take])) > limit:
+                take = max(1, take * limit // max(self.count_tokens(" ".join(words[:take])), 1) - 1)
+            text, words = " ".join(words[:take]), words[take:]
+            pieces.append(_Unit(text, unit.start, unit.end, unit.page_start, unit.page_end,
+                                self.count_tokens(text)))
+        return pieces
+
+    def _pack(self, units: list[_Unit], heading_path: tuple[str, ...]) -> list[list[_Unit]]:
+        heading_tokens = self.count_tokens(heading_path[-1]) + 1 if heading_path else 0
+        limit = min(self.target_tokens, self.max_tokens - heading_tokens - 2)
+        pieces = [piece for unit in units for piece in self._pieces(unit, limit)]
+        groups: list[list[_Unit]] = []
+        current: list[_Unit] = []
+        size = 0
+        fresh = 0  # units in ``current`` that are not overlap
+        for piece in pieces:
+            if current and fresh and size + piece.tokens > limit:
+                groups.append(current)
+                current = self._overlap(current, limit - piece.tokens)
+                size = sum(u.tokens for u in current)
+                fresh = 0
+            current.append(piece)
+            size += piece.tokens
+            fresh += 1
+        if fresh:
+            groups.append(current)
+        return groups
+
+    def _overlap(self, previous: list[_Unit], room: int) -> list[_Unit]:
+        """The trailing sentences of a passage that fit into the overlap budget."""
+        budget = min(self.overlap_tokens, room)
+        carried: list[_Unit] = []
+        for unit in reversed(previous[1:]):  # never carry the whole previous passage
+            if sum(u.tokens for u in carried) + unit.tokens > budget:
+                break
+            carried.insert(0, unit)
+        return carried
+
+    def _drafts(self, group: list[_Unit], heading_path: tuple[str, ...], ordinal: int) -> list[PassageDraft]:
+        text = " ".join(unit.text for unit in group)
+        tokens = self.count_tokens(passage_context(heading_path, text))
+        if tokens > self.max_tokens and len(group) > 1:
+            # Token counts are not exactly additive across joins; halve until each part fits.
+            half = len(group) // 2
+            first = self._drafts(group[:half], heading_path, ordinal)
+            return first + self._drafts(group[half:], heading_path, ordinal + len(first))
+        if tokens > self.max_tokens:
+            raise ValueError(f"a passage of {tokens} tokens exceeds the limit of {self.max_tokens}")
+        pages = [p for unit in group for p in (unit.page_start, unit.page_end) if p is not None]
+        return [PassageDraft(
+            ordinal=ordinal, text=text,
+            page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
+            heading_path=heading_path, char_start=group[0].start, char_end=group[-1].end,
+            token_count=tokens,
+        )]
+
+
+def _continues(previous: str, sentence: str) -> bool:
+    """A block that starts mid-sentence (after a page break) continues the last sentence."""
+    return not _ENDS_SENTENCE.search(previous) and sentence[:1].islower()

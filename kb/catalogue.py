@@ -1,0 +1,288 @@
+"""The SQLite catalogue: documents and passages, the source of truth all indexes derive from."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kb.documents import DocumentRecord, Metadata, Passage, PassageDraft
+from kb.errors import DocumentNotFound
+
+# Each entry moves the schema from version i to i + 1; never edit a released entry, append.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE documents (
+        id INTEGER PRIMARY KEY,
+        source_key TEXT NOT NULL UNIQUE,
+        content_hash TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        format TEXT NOT NULL,
+        title TEXT,
+        county TEXT,
+        doc_type TEXT,
+        year INTEGER,
+        topics TEXT NOT NULL DEFAULT '[]',
+        source_url TEXT,
+        page_count INTEGER,
+        pages_without_text TEXT NOT NULL DEFAULT '[]',
+        status TEXT NOT NULL CHECK (status IN ('pending', 'ready', 'failed')),
+        error TEXT,
+        added_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX documents_content_hash ON documents(content_hash);
+    CREATE TABLE passages (
+        id INTEGER PRIMARY KEY,
+        document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+        ordinal INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        page_start INTEGER,
+        page_end INTEGER,
+        heading_path TEXT NOT NULL DEFAULT '[]',
+        char_start INTEGER NOT NULL,
+        char_end INTEGER NOT NULL,
+        token_count INTEGER NOT NULL,
+        UNIQUE (document_id, ordinal)
+    );
+    """,
+)
+
+_DOCUMENT_COLUMNS = (
+    "id, source_key, content_hash, file_name, format, title, county, doc_type, year, topics, "
+    "source_url, page_count, pages_without_text, status, error, added_at, updated_at, "
+    "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id) AS passage_count"
+)
+_PASSAGE_COLUMNS = (
+    "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, "
+    "token_count"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Catalogue:
+    """Documents and their passages in one SQLite file (WAL, so readers never wait for writers)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA foreign_keys=ON")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate()
+
+    def close(self) -> None:
+        self._db.close()
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self) -> None:
+        with self.transaction():
+            version = self.schema_version
+            if version > len(MIGRATIONS):
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}; this Kreiswissen knows "
+                    f"up to {len(MIGRATIONS)}. Update Kreiswissen."
+                )
+            for number in range(version, len(MIGRATIONS)):
+                for statement in MIGRATIONS[number].split(";"):
+                    if statement.strip():
+                        self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Everything inside commits together or not at all."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    # documents
+
+    def find_by_source(self, source_key: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE source_key = ?", (source_key,)
+        ).fetchone()
+        return _document(row) if row else None
+
+    def find_ready_by_hash(self, content_hash: str) -> DocumentRecord | None:
+        row = self._db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE content_hash = ? AND status = 'ready'",
+            (content_hash,),
+        ).fetchone()
+        return _document(row) if row else None
+
+    def get(self, document_id: int) -> DocumentRecord:
+        row = self._db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
+        ).fetchone()
+        if row is None:
+            raise DocumentNotFound(f"Dokument {document_id} gibt es nicht.")
+        return _document(row)
+
+    def documents(self, status: str | None = None) -> list[DocumentRecord]:
+        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
+        rows = self._db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY id", args
+        ).fetchall()
+        return [_document(row) for row in rows]
+
+    def upsert_document(
+        self,
+        *,
+        source_key: str,
+        content_hash: str,
+        file_name: str,
+        format: str,
+        metadata: Metadata,
+        page_count: int | None,
+        pages_without_text: Sequence[int],
+        status: str,
+        error: str | None = None,
+    ) -> int:
+        """Insert or update the document known by ``source_key``; returns its id.
+
+        Must run inside :meth:`transaction`. Existing passages are left alone: callers replace
+        them with :meth:`replace_passages`.
+        """
+        now = _now()
+        values = (
+            content_hash, file_name, format, metadata.title, metadata.county, metadata.doc_type,
+            metadata.year, json.dumps(metadata.topics, ensure_ascii=False), metadata.source_url,
+            page_count, json.dumps(list(pages_without_text)), status, error, now,
+        )
+        existing = self._db.execute(
+            "SELECT id FROM documents WHERE source_key = ?", (source_key,)
+        ).fetchone()
+        if existing:
+            self._db.execute(
+                "UPDATE documents SET content_hash=?, file_name=?, format=?, title=?, county=?, "
+                "doc_type=?, year=?, topics=?, source_url=?, page_count=?, pages_without_text=?, "
+                "status=?, error=?, updated_at=? WHERE id=?",
+                (*values, existing["id"]),
+            )
+            return existing["id"]
+        cursor = self._db.execute(
+            "INSERT INTO documents (content_hash, file_name, format, title, county, doc_type, "
+            "year, topics, source_url, page_count, pages_without_text, status, error, updated_at, "
+            "source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*values, source_key, now),
+        )
+        return int(cursor.lastrowid)
+
+    def set_status(self, document_id: int, status: str, error: str | None = None) -> None:
+        self._db.execute(
+            "UPDATE documents SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+            (status, error, _now(), document_id),
+        )
+
+    def delete_document(self, document_id: int) -> None:
+        """Remove a document and (by cascade) its passages. Must run inside a transaction."""
+        self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+
+    # passages
+
+    def replace_passages(self, document_id: int, drafts: Sequence[PassageDraft]) -> list[Passage]:
+        """Swap a document's passages for new ones; returns them with their new ids."""
+        self._db.execute("DELETE FROM passages WHERE document_id = ?", (document_id,))
+        stored = []
+        for draft in drafts:
+            cursor = self._db.execute(
+                "INSERT INTO passages (document_id, ordinal, text, page_start, page_end, "
+                "heading_path, char_start, char_end, token_count) VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    document_id, draft.ordinal, draft.text, draft.page_start, draft.page_end,
+                    json.dumps(list(draft.heading_path), ensure_ascii=False), draft.char_start,
+                    draft.char_end, draft.token_count,
+                ),
+            )
+            stored.append(Passage(int(cursor.lastrowid), document_id, draft.ordinal, draft.text,
+                                  draft.page_start, draft.page_end, draft.heading_path,
+                                  draft.char_start, draft.char_end, draft.token_count))
+        return stored
+
+    def passage_ids(self, document_id: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT id FROM passages WHERE document_id = ? ORDER BY ordinal", (document_id,)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def passages(self, document_id: int) -> list[Passage]:
+        rows = self._db.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE document_id = ? ORDER BY ordinal",
+            (document_id,),
+        ).fetchall()
+        return [_passage(row) for row in rows]
+
+    def passages_by_id(self, passage_ids: Sequence[int]) -> dict[int, Passage]:
+        found: dict[int, Passage] = {}
+        ids = list(passage_ids)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            rows = self._db.execute(
+                f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ).fetchall()
+            found.update((row["id"], _passage(row)) for row in rows)
+        return found
+
+    def iter_ready_passages(self) -> Iterator[Passage]:
+        """All passages of ready documents, in id order (for rebuilding indexes)."""
+        rows = self._db.execute(
+            f"SELECT {', '.join('p.' + c.strip() for c in _PASSAGE_COLUMNS.split(','))} "
+            "FROM passages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.status = 'ready' ORDER BY p.id"
+        )
+        for row in rows:
+            yield _passage(row)
+
+    def count_passages(self) -> int:
+        return self._db.execute(
+            "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.status = 'ready'"
+        ).fetchone()[0]
+
+
+def _document(row: sqlite3.Row) -> DocumentRecord:
+    return DocumentRecord(
+        id=row["id"],
+        source_key=row["source_key"],
+        content_hash=row["content_hash"],
+        file_name=row["file_name"],
+        format=row["format"],
+        metadata=Metadata(
+            title=row["title"], county=row["county"], doc_type=row["doc_type"], year=row["year"],
+            topics=json.loads(row["topics"]), source_url=row["source_url"],
+        ),
+        page_count=row["page_count"],
+        pages_without_text=json.loads(row["pages_without_text"]),
+        passage_count=row["passage_count"],
+        status=row["status"],
+        error=row["error"],
+        added_at=row["added_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _passage(row: sqlite3.Row) -> Passage:
+    return Passage(
+        id=row["id"], document_id=row["document_id"], ordinal=row["ordinal"], text=row["text"],
+        page_start=row["page_start"], page_end=row["page_end"],
+        heading_path=tuple(json.loads(row["heading_path"])), char_start=row["char_start"],
+        char_end=row["char_end"], token_count=row["token_count"],
+    )

