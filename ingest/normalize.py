@@ -59,7 +59,8 @@ def strip_running_lines(pages: Sequence[str], edge_lines: int = 3) -> list[str]:
     """Remove headers, footers and page numbers that repeat at the top or bottom of pages.
 
     A line counts as running when its digit-masked form appears among the first (or the last)
-    ``edge_lines`` lines of at least two pages and of at least 40 % of the pages with text.
+    ``edge_lines`` lines of at least three pages and of at least 40 % of the pages with text;
+    on shorter documents a repeated line cannot be told from repeated content.
     """
     split_pages = [page.split("\n") for page in pages]
     zones: list[tuple[list[int], list[int]]] = []
@@ -72,7 +73,7 @@ def strip_running_lines(pages: Sequence[str], edge_lines: int = 3) -> list[str]:
         top_seen.update({_signature(lines[i]) for i in top})
         bottom_seen.update({_signature(lines[i]) for i in bottom})
     pages_with_text = sum(1 for top, _ in zones if top)
-    threshold = max(2, round(0.4 * pages_with_text))
+    threshold = max(3, round(0.4 * pages_with_text))
 
     cleaned = []
     for lines, (top, bottom) in zip(split_pages, zones, strict=True):

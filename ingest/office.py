@@ -54,7 +54,8 @@ def load_pptx(path: Path) -> LoadedDocument:
     for number, slide in enumerate(presentation.slides, 1):
         title_shape = slide.shapes.title
         title = clean_text(title_shape.text_frame.text).strip() if title_shape is not None else ""
-        body = [text for shape in slide.shapes if shape is not title_shape for text in _shape_texts(shape)]
+        title_id = title_shape.shape_id if title_shape is not None else None
+        body = [text for shape in slide.shapes if shape.shape_id != title_id for text in _shape_texts(shape)]
         if slide.has_notes_slide:
             notes = clean_text(slide.notes_slide.notes_text_frame.text).strip()
             if notes:

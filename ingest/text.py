@@ -85,11 +85,13 @@ def load_text(path: Path) -> LoadedDocument:
     lines = clean_text(read_text(path)).split("\n")
     blocks: list[Block] = []
     pending: list[str] = []
+    underline = -1
     for i, line in enumerate(lines):
         following = lines[i + 1] if i + 1 < len(lines) else ""
-        if _UNDERLINE.match(line) and pending:
+        if i == underline:
             continue
         if line.strip() and _UNDERLINE.match(following) and len(line.split()) <= 12:
+            underline = i + 1
             blocks.extend(Block(p, None) for p in paragraphs_from_lines(pending))
             pending = []
             blocks.append(Block(line.strip(), None, "heading", 1 if following.startswith("=") else 2))
@@ -100,3 +102,10 @@ def load_text(path: Path) -> LoadedDocument:
     return LoadedDocument(
         format="txt", blocks=blocks, metadata=Metadata(title=title if title and len(title) <= 120 else None)
     )
+
+
+def text_document(title: str, text: str) -> LoadedDocument:
+    """A record without a file (e.g. an evaluation corpus entry): title as heading, then text."""
+    blocks = [Block(title, None, "heading", 1)] if title.strip() else []
+    blocks += [Block(p, None) for p in paragraphs_from_lines(clean_text(text).split("\n"))]
+    return LoadedDocument(format="txt", blocks=blocks, metadata=Metadata(title=title or None))

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.documents import DocumentRecord, Metadata, Passage, PassageDraft
+from kb.documents import DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
 from kb.errors import DocumentNotFound
 
 # Each entry moves the schema from version i to i + 1; never edit a released entry, append.
@@ -257,6 +257,43 @@ class Catalogue:
             "WHERE d.status = 'ready'"
         ).fetchone()[0]
 
+    def matching_passage_ids(self, filters: SearchFilters) -> list[int]:
+        """Ids of the passages of ready documents that pass the filters."""
+        where, args = _filter_sql(filters)
+        rows = self._db.execute(
+            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", args
+        )
+        return [row[0] for row in rows]
+
+    def passage_sources(self) -> dict[int, str]:
+        """Passage id -> its document's source key (evaluation maps passages to documents)."""
+        rows = self._db.execute(
+            "SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id"
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def has_unready(self) -> bool:
+        return self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'pending')"
+        ).fetchone()[0] == 1
+
+    def facets(self, filters: SearchFilters = SearchFilters()) -> dict[str, list[tuple[str, int]]]:
+        """Document counts per county, document type, topic and year among ready documents."""
+        where, args = _filter_sql(filters)
+        facets = {}
+        for name, expression in (("county", "d.county"), ("doc_type", "d.doc_type"), ("year", "d.year")):
+            rows = self._db.execute(
+                f"SELECT {expression} AS value, COUNT(*) FROM documents d WHERE {where} "
+                f"AND {expression} IS NOT NULL GROUP BY value ORDER BY COUNT(*) DESC, value", args
+            ).fetchall()
+            facets[name] = [(row[0], row[1]) for row in rows]
+        rows = self._db.execute(
+            f"SELECT t.value, COUNT(*) FROM documents d, json_each(d.topics) t WHERE {where} "
+            "GROUP BY t.value ORDER BY COUNT(*) DESC, t.value", args
+        ).fetchall()
+        facets["topic"] = [(row[0], row[1]) for row in rows]
+        return facets
+
 
 def _document(row: sqlite3.Row) -> DocumentRecord:
     return DocumentRecord(
@@ -286,3 +323,30 @@ def _passage(row: sqlite3.Row) -> Passage:
         heading_path=tuple(json.loads(row["heading_path"])), char_start=row["char_start"],
         char_end=row["char_end"], token_count=row["token_count"],
     )
+
+
+def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
+    """A WHERE clause over ``documents d`` for the filters (ready documents only)."""
+    clauses, args = ["d.status = 'ready'"], []
+    if filters.counties:
+        clauses.append(f"lower(d.county) IN ({','.join('?' * len(filters.counties))})")
+        args += [c.lower() for c in filters.counties]
+    if filters.doc_types:
+        clauses.append(f"lower(d.doc_type) IN ({','.join('?' * len(filters.doc_types))})")
+        args += [t.lower() for t in filters.doc_types]
+    if filters.topics:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(d.topics) t WHERE lower(t.value) IN "
+            f"({','.join('?' * len(filters.topics))}))"
+        )
+        args += [t.lower() for t in filters.topics]
+    if filters.year_from is not None:
+        clauses.append("d.year >= ?")
+        args.append(filters.year_from)
+    if filters.year_to is not None:
+        clauses.append("d.year <= ?")
+        args.append(filters.year_to)
+    if filters.document_ids:
+        clauses.append(f"d.id IN ({','.join('?' * len(filters.document_ids))})")
+        args += list(filters.document_ids)
+    return " AND ".join(clauses), args

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from kb.config import Config
-from kb.documents import Metadata
+from kb.documents import Metadata, SearchFilters
 from kb.errors import KbError
 
 
@@ -159,5 +159,136 @@ def reindex(ctx: click.Context) -> None:
     click.echo(f"{count} Passagen neu indiziert.")
 
 
+def _filter_options(command):  # noqa: ANN001, ANN202 - click decorator
+    for option in reversed((
+        click.option("--county", "counties", multiple=True, help="Nur dieser Landkreis (mehrfach möglich)."),
+        click.option("--type", "doc_types", multiple=True, help="Nur dieser Dokumenttyp (mehrfach möglich)."),
+        click.option("--topic", "topics", multiple=True, help="Nur dieses Handlungsfeld (mehrfach möglich)."),
+        click.option("--year-from", type=int, help="Frühestes Jahr."),
+        click.option("--year-to", type=int, help="Spätestes Jahr."),
+        click.option("--document", "document_ids", multiple=True, type=int, help="Nur dieses Dokument (Nummer)."),
+        click.option("--limit", default=10, show_default=True, help="Anzahl der Treffer."),
+        click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON (wie die API)."),
+    )):
+        command = option(command)
+    return command
+
+
+def _filters(options: dict) -> SearchFilters:
+    return SearchFilters(
+        counties=tuple(options.pop("counties")), doc_types=tuple(options.pop("doc_types")),
+        topics=tuple(options.pop("topics")), year_from=options.pop("year_from"),
+        year_to=options.pop("year_to"), document_ids=tuple(options.pop("document_ids")),
+    )
+
+
+def _echo_hit(number: int, hit: dict) -> None:
+    import re
+
+    text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True, fg="yellow"),
+                  hit["highlight"])
+    click.echo(click.style(f"{number}. {hit['title']}", bold=True)
+               + f"  ({hit['citation']}; Score {hit['score']:.3f})")
+    if hit["heading"]:
+        click.echo("   " + " › ".join(hit["heading"]))
+    import html
+
+    click.echo("   " + html.unescape(text) + "\n")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--mode", default="hybrid", show_default=True, help="hybrid, keyword oder dense.")
+@click.option("--offset", default=0, help="Treffer überspringen (Blättern).")
+@_filter_options
+@click.pass_context
+def search(ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int,
+           **options: object) -> None:
+    """Passagen zu Stichwörtern oder einer Frage finden."""
+    from kb.presenters import search_json
+
+    result = _open(ctx).search(query, filters=_filters(options), mode=mode, limit=limit, offset=offset)
+    data = search_json(result, offset)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data["hits"]:
+        click.echo("Keine Treffer. Tipp: andere Wörter versuchen oder Filter lockern.")
+    for number, hit in enumerate(data["hits"], offset + 1):
+        _echo_hit(number, hit)
+
+
+@cli.command()
+@click.argument("question")
+@_filter_options
+@click.pass_context
+def ask(ctx: click.Context, question: str, as_json: bool, limit: int, **options: object) -> None:
+    """Eine Frage beantworten: die passendsten Sätze mit Quellen (nur Zitate, nichts erfunden)."""
+    from kb.presenters import answer_json
+
+    data = answer_json(_open(ctx).answer(question, filters=_filters(options), limit=limit))
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    if not data["answer"]:
+        click.echo("Dazu steht nichts in der Wissensbasis.")
+        return
+    click.echo(click.style("Antwort (Zitate):", bold=True))
+    for sentence in data["answer"]:
+        click.echo(f"  „{sentence['text']}“\n     – {sentence['citation']}")
+    click.echo(click.style("\nQuellen:", bold=True))
+    number = 1
+    for document in data["documents"]:
+        for hit in document["passages"]:
+            _echo_hit(number, hit)
+            number += 1
+
+
+@cli.command()
+@click.argument("passage_id", type=int)
+@click.option("--limit", default=5, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def similar(ctx: click.Context, passage_id: int, limit: int, as_json: bool) -> None:
+    """Ähnliche Passagen aus anderen Dokumenten, bevorzugt aus anderen Landkreisen."""
+    from kb.presenters import hit_json
+
+    hits = [hit_json(hit) for hit in _open(ctx).similar(passage_id, limit=limit)]
+    if as_json:
+        click.echo(json.dumps({"passage_id": passage_id, "hits": hits}, ensure_ascii=False, indent=2))
+        return
+    for number, hit in enumerate(hits, 1):
+        _echo_hit(number, hit)
+
+
 def main() -> None:
     cli(prog_name="kb")
+
+
+@cli.command("eval")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--mode", "modes", multiple=True, help="Nur diese Modi (Standard: alle drei).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: bool) -> None:
+    """Suchqualität auf einem BEIR-Datensatz messen (nDCG@10, Recall@10/100, MRR@10)."""
+    from tqdm import tqdm
+
+    from kb.evaluation import MEASURES, evaluate as run
+    from kb.search import MODES
+
+    bars: dict[str, tqdm] = {}
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        bar = bars.setdefault(stage, tqdm(desc=stage, total=total, file=sys.stderr, disable=None))
+        bar.update(done - bar.n)
+
+    results = run(folder, ctx.obj["config"], modes=modes or MODES, on_progress=on_progress)
+    for bar in bars.values():
+        bar.close()
+    if as_json:
+        click.echo(json.dumps(results, indent=2))
+        return
+    click.echo(f"{folder.name:<24}" + "".join(f"{m:>12}" for m in MEASURES))
+    for mode, scores in results.items():
+        click.echo(f"{mode:<24}" + "".join(f"{scores[m]:>12.4f}" for m in MEASURES))

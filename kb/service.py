@@ -8,7 +8,9 @@ from pathlib import Path
 
 from kb.catalogue import Catalogue
 from kb.config import Config
-from kb.documents import DocumentRecord, Metadata, Passage, passage_context
+import numpy as np
+
+from kb.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
 from kb.errors import DocumentNotFound, IngestError, KbError
 from kb.indexes import IndexSet
 from kb.ingestion import (
@@ -57,6 +59,24 @@ class KnowledgeBase:
             self._indexes = IndexSet(self.config.index_dir, model_id=self.embedder.model_id,
                                      dim=self.embedder.dim)
         return self._indexes
+
+    @property
+    def searcher(self):  # noqa: ANN201 - kb.search.Searcher
+        from kb.search import Searcher
+
+        return Searcher(self.catalogue, self.indexes, self.embedder)
+
+    def search(self, query: str, **options: object):  # noqa: ANN201 - kb.search.SearchResult
+        return self.searcher.search(query, **options)
+
+    def answer(self, query: str, **options: object):  # noqa: ANN201 - kb.search.Answer
+        return self.searcher.answer(query, **options)
+
+    def similar(self, passage_id: int, **options: object) -> list:
+        return self.searcher.similar(passage_id, **options)
+
+    def facets(self) -> dict[str, list[tuple[str, int]]]:
+        return self.catalogue.facets()
 
     def _splitter(self):  # noqa: ANN202 - ingest.splitter.Splitter
         from index.embedder import TokenCounter
@@ -148,17 +168,8 @@ class KnowledgeBase:
             return self._failed(path, source_key, IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}"))
 
         keep_original(path, digest, self.config.originals_dir)
-        old_ids = self.catalogue.passage_ids(existing.id) if existing else []
-        with self.catalogue.transaction():
-            document_id = self.catalogue.upsert_document(
-                source_key=source_key, content_hash=digest, file_name=path.name,
-                format=loaded.format, metadata=metadata, page_count=loaded.page_count,
-                pages_without_text=loaded.pages_without_text, status="pending",
-            )
-            passages = self.catalogue.replace_passages(document_id, drafts)
-        if existing:
-            self.indexes.remove(document_id, old_ids)
-        self.indexes.add(document_id, metadata, passages, vectors)
+        document_id, passages = self._store(source_key, digest, path.name, loaded, metadata, drafts,
+                                            vectors, existing)
         waiting.append(document_id)
         outcome = UPDATED if existing and existing.status != "failed" else ADDED
         message = None
@@ -166,6 +177,41 @@ class KnowledgeBase:
             message = f"Seiten ohne Text: {', '.join(map(str, loaded.pages_without_text))}"
         return FileResult(str(path), outcome, document_id, len(passages), loaded.page_count,
                           loaded.pages_without_text, message)
+
+    def _store(self, source_key: str, digest: str, file_name: str, loaded: LoadedDocument,
+               metadata: Metadata, drafts: Sequence[PassageDraft], vectors: np.ndarray,
+               existing: DocumentRecord | None) -> tuple[int, list[Passage]]:
+        """Write a document's passages to the catalogue (pending) and to both indexes."""
+        old_ids = self.catalogue.passage_ids(existing.id) if existing else []
+        with self.catalogue.transaction():
+            document_id = self.catalogue.upsert_document(
+                source_key=source_key, content_hash=digest, file_name=file_name,
+                format=loaded.format, metadata=metadata, page_count=loaded.page_count,
+                pages_without_text=loaded.pages_without_text, status="pending",
+            )
+            passages = self.catalogue.replace_passages(document_id, drafts)
+        if existing:
+            self.indexes.remove(document_id, old_ids)
+        self.indexes.add(document_id, metadata, passages, vectors)
+        return document_id, passages
+
+    def add_texts(self, items: Sequence[tuple[str, str, str]],
+                  on_progress: Callable[[int, int], None] | None = None) -> None:
+        """Index ``(key, title, text)`` records that have no file (evaluation corpora)."""
+        from ingest.text import text_document
+
+        splitter = self._splitter()
+        for done, (key, title, text) in enumerate(items, 1):
+            loaded = text_document(title, text)
+            drafts = splitter.split(loaded.blocks)
+            if drafts:
+                vectors = self.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
+                document_id, _ = self._store(key, key, key, loaded, Metadata(title=title), drafts,
+                                             vectors, self.catalogue.find_by_source(key))
+                self.catalogue.set_status(document_id, "ready")
+            if on_progress:
+                on_progress(done, len(items))
+        self.indexes.save()
 
     def _failed(self, path: Path, source_key: str, error: KbError) -> FileResult:
         """Record the failure; a previously ingested version of the file stays searchable."""

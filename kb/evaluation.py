@@ -1,0 +1,100 @@
+"""Retrieval quality on BEIR-layout sets (corpus.jsonl, queries.jsonl, qrels/test.tsv)."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from kb.config import Config
+from kb.errors import KbError
+from kb.search import MODES
+
+MEASURES = {"ndcg@10": "nDCG@10", "recall@10": "R@10", "recall@100": "R@100", "mrr@10": "RR@10"}
+_DEPTH = 100  # documents ranked per query
+
+
+@dataclasses.dataclass(frozen=True)
+class BeirSet:
+    name: str
+    corpus: list[tuple[str, str, str]]  # (id, title, text)
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+    @classmethod
+    def read(cls, folder: Path) -> BeirSet:
+        paths = [folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / "test.tsv"]
+        missing = [str(p) for p in paths if not p.is_file()]
+        if missing:
+            raise KbError(f"{folder} ist kein BEIR-Verzeichnis; es fehlt: {', '.join(missing)}")
+        corpus = [(str(d["_id"]), d.get("title") or "", d.get("text") or "") for d in _jsonl(paths[0])]
+        queries = {str(q["_id"]): q["text"] for q in _jsonl(paths[1])}
+        qrels: dict[str, dict[str, int]] = {}
+        for line in paths[2].read_text("utf-8").splitlines()[1:]:
+            query_id, doc_id, score = line.split("\t")[:3]
+            if int(score) > 0:
+                qrels.setdefault(query_id, {})[doc_id] = int(score)
+        queries = {q: text for q, text in queries.items() if q in qrels}
+        return cls(folder.resolve().name, corpus, queries, qrels)
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for doc_id, title, text in self.corpus:
+            digest.update(f"{doc_id}\t{title}\t{text}\n".encode())
+        return digest.hexdigest()[:16]
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+def evaluate(folder: Path, config: Config, *, modes: tuple[str, ...] = MODES,
+             on_progress: Callable[[str, int, int], None] | None = None,
+             dense_weight: float | None = None) -> dict[str, dict[str, float]]:
+    """Index the set's corpus under ``<data_dir>/eval/<name>`` (reused while unchanged), run
+    every query in each mode and score the document rankings with ir-measures."""
+    import ir_measures
+
+    from kb.service import KnowledgeBase
+
+    beir = BeirSet.read(folder)
+    data_dir = config.resolved().data_dir / "eval" / f"{beir.name}-{beir.fingerprint()}"
+    kb = KnowledgeBase(dataclasses.replace(config, data_dir=data_dir))
+    try:
+        if kb.catalogue.count_passages() == 0:
+            kb.add_texts(beir.corpus, lambda done, total: on_progress and on_progress("index", done, total))
+        searcher = kb.searcher
+        if dense_weight is not None:
+            searcher.dense_weight = dense_weight
+        key_of = kb.catalogue.passage_sources()
+        query_ids = list(beir.queries)
+        vectors = kb.embedder.embed_queries([beir.queries[q] for q in query_ids])
+        measures = [ir_measures.parse_measure(m) for m in MEASURES.values()]
+        qrels = [ir_measures.Qrel(q, d, s) for q, docs in beir.qrels.items() for d, s in docs.items()]
+        results: dict[str, dict[str, float]] = {}
+        for mode in modes:
+            run = []
+            for done, (query_id, vector) in enumerate(zip(query_ids, vectors, strict=True), 1):
+                ranked, _, _ = searcher.rank(beir.queries[query_id], mode=mode, depth=3 * _DEPTH,
+                                             query_vector=vector)
+                ranked = _documents_in_order(ranked, key_of)
+                run += [ir_measures.ScoredDoc(query_id, doc, float(_DEPTH - rank))
+                        for rank, doc in enumerate(ranked[:_DEPTH])]
+                if on_progress:
+                    on_progress(mode, done, len(query_ids))
+            scores = ir_measures.calc_aggregate(measures, qrels, run)
+            results[mode] = {name: round(float(scores[ir_measures.parse_measure(m)]), 4)
+                             for name, m in MEASURES.items()}
+        return results
+    finally:
+        kb.close()
+
+
+def _documents_in_order(ranked: list[tuple[int, float]], key_of: dict[int, str]) -> list[str]:
+    """Each document once, at the rank of its best passage."""
+    seen: dict[str, None] = {}
+    for passage_id, _ in ranked:
+        seen.setdefault(key_of[passage_id], None)
+    return list(seen)

@@ -1,0 +1,217 @@
+"""Hybrid search, extractive answers and "more like this" over the catalogue's passages."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index.fusion import convex_fusion
+from kb.catalogue import Catalogue
+from kb.documents import DocumentRecord, Passage, SearchFilters, passage_context
+from kb.errors import InvalidQuery, KbError
+from kb.indexes import IndexSet
+
+MODES = ("hybrid", "keyword", "dense")
+MAX_LIMIT = 100
+DENSE_WEIGHT = 0.8  # chosen on the evaluation sets (README, bench/fusion.py)
+_CANDIDATES = 100  # per retriever, before fusion
+SAME_COUNTY_PENALTY = 0.05  # cosine; about the gap between a close and a loose paraphrase
+
+
+@dataclass(slots=True)
+class Hit:
+    passage: Passage
+    document: DocumentRecord
+    score: float
+    dense_rank: int | None
+    keyword_rank: int | None
+    highlight: str  # HTML: escaped text with <mark> around matching terms
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    mode: str
+    filters: SearchFilters
+    hits: list[Hit]
+    candidates: int  # how many passages either retriever returned before the limit
+
+
+@dataclass(slots=True)
+class AnswerSentence:
+    text: str
+    score: float
+    passage_id: int
+    document_id: int
+    page: int | None
+
+
+@dataclass(slots=True)
+class Answer:
+    query: str
+    sentences: list[AnswerSentence]
+    hits: list[Hit]
+    filters: SearchFilters = field(default_factory=SearchFilters)
+
+
+class Searcher:
+    """Runs queries against one catalogue and index set with one embedding model."""
+
+    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: object,
+                 dense_weight: float = DENSE_WEIGHT) -> None:
+        self.catalogue = catalogue
+        self.indexes = indexes
+        self.embedder = embedder
+        self.dense_weight = dense_weight
+
+    def validate(self, query: str, mode: str, limit: int, offset: int, filters: SearchFilters) -> str:
+        query = " ".join(query.split())
+        if not query:
+            raise InvalidQuery("Die Suchanfrage ist leer. Bitte Stichwörter oder eine Frage eingeben.")
+        if mode not in MODES:
+            raise InvalidQuery(f"Unbekannter Suchmodus {mode!r}; möglich: {', '.join(MODES)}.")
+        if not 1 <= limit <= MAX_LIMIT:
+            raise InvalidQuery(f"limit muss zwischen 1 und {MAX_LIMIT} liegen, nicht {limit}.")
+        if offset < 0:
+            raise InvalidQuery(f"offset darf nicht negativ sein, nicht {offset}.")
+        tokens = self.embedder.count_query_tokens(query)
+        if tokens > self.embedder.max_seq_length:
+            raise InvalidQuery(
+                f"Die Suchanfrage ist mit {tokens} Tokens zu lang (höchstens "
+                f"{self.embedder.max_seq_length}). Bitte kürzer fassen."
+            )
+        self._check_filter_values(filters)
+        if self.catalogue.count_passages() == 0:
+            raise KbError("Die Wissensbasis ist leer. Bitte zuerst Dokumente aufnehmen (`kb ingest PFAD`).")
+        return query
+
+    def _check_filter_values(self, filters: SearchFilters) -> None:
+        from ingest.metadata import DOC_TYPES, TOPICS
+
+        known_counties = {c.lower(): c for c, _ in self.catalogue.facets()["county"]}
+        for county in filters.counties:
+            if county.lower() not in known_counties:
+                raise InvalidQuery(
+                    f"Unbekannter Landkreis {county!r}. Vorhanden: "
+                    + (", ".join(sorted(known_counties.values())) or "keiner") + "."
+                )
+        for value, allowed, label in ((filters.doc_types, DOC_TYPES, "Dokumenttyp"),
+                                      (filters.topics, TOPICS, "Handlungsfeld")):
+            lowered = {a.lower() for a in allowed}
+            for item in value:
+                if item.lower() not in lowered:
+                    raise InvalidQuery(f"Unbekannter {label} {item!r}; möglich: {', '.join(allowed)}.")
+        if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
+            raise InvalidQuery(f"Jahr von ({filters.year_from}) liegt nach Jahr bis ({filters.year_to}).")
+
+    def search(self, query: str, *, filters: SearchFilters = SearchFilters(), mode: str = "hybrid",
+               limit: int = 10, offset: int = 0) -> SearchResult:
+        query = self.validate(query, mode, limit, offset, filters)
+        ranked, dense, keyword = self.rank(query, mode=mode, filters=filters,
+                                           depth=max(_CANDIDATES, 2 * (limit + offset)))
+        hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
+        return SearchResult(query, mode, filters, hits, len(ranked))
+
+    def rank(self, query: str, *, mode: str, filters: SearchFilters = SearchFilters(), depth: int = _CANDIDATES,
+             query_vector: np.ndarray | None = None) -> tuple[list, list, list]:
+        """Fused ranking plus each retriever's own, as ``(passage_id, score)`` lists, best first."""
+        allowed = None
+        if not filters.is_empty() or self.catalogue.has_unready():
+            allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
+        dense: list[tuple[int, float]] = []
+        keyword: list[tuple[int, float]] = []
+        if mode in ("hybrid", "dense"):
+            vector = self.embedder.embed_query(query) if query_vector is None else query_vector
+            dense = self.indexes.vectors.search(vector, depth, allowed)
+        if mode in ("hybrid", "keyword"):
+            keyword = self.indexes.keywords.search(query, filters=filters, limit=depth)
+            if allowed is not None:  # pending documents are invisible; filters were applied inside
+                permitted = set(allowed.tolist())
+                keyword = [(i, s) for i, s in keyword if i in permitted]
+        if mode == "hybrid":
+            ranked = convex_fusion(dense, keyword, dense_weight=self.dense_weight)
+        else:
+            ranked = list(dense or keyword)
+        return ranked, dense, keyword
+
+    def _hits(self, query: str, page: list[tuple[int, float]], dense: list, keyword: list) -> list[Hit]:
+        dense_rank = {item: rank for rank, (item, _) in enumerate(dense, 1)}
+        keyword_rank = {item: rank for rank, (item, _) in enumerate(keyword, 1)}
+        passages = self.catalogue.passages_by_id([item for item, _ in page])
+        documents: dict[int, DocumentRecord] = {}
+        hits = []
+        for item, score in page:
+            passage = passages.get(item)
+            if passage is None:  # removed since the index was read
+                continue
+            if passage.document_id not in documents:
+                documents[passage.document_id] = self.catalogue.get(passage.document_id)
+            hits.append(Hit(passage, documents[passage.document_id], score, dense_rank.get(item),
+                            keyword_rank.get(item), self.highlight(query, passage.text)))
+        return hits
+
+    def highlight(self, query: str, text: str) -> str:
+        """``text`` HTML-escaped, with the query's matching terms wrapped in ``<mark>``."""
+        parts, last = [], 0
+        for start, end in sorted(self.indexes.keywords.match_terms(query, text)):
+            if start < last:
+                continue
+            parts += [html.escape(text[last:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
+            last = end
+        parts.append(html.escape(text[last:]))
+        return "".join(parts)
+
+    def answer(self, query: str, *, filters: SearchFilters = SearchFilters(), limit: int = 5,
+               max_sentences: int = 3) -> Answer:
+        """The best passages and, marked among them, the 1–3 sentences that answer best.
+
+        Extractive only: sentences are quoted verbatim from the passages, scored by the same
+        model (query prompt against passage prompt) that ranks the passages.
+        """
+        from ingest.sentences import split_sentences
+
+        result = self.search(query, filters=filters, limit=limit)
+        candidates: list[tuple[str, Hit]] = []
+        for hit in result.hits:
+            text = hit.passage.text
+            candidates += [(text[a:b], hit) for a, b in split_sentences(text) if len(text[a:b].split()) >= 4]
+        if not candidates:
+            return Answer(result.query, [], result.hits, filters)
+        question = self.embedder.embed_query(result.query)
+        vectors = self.embedder.embed_passages(
+            [passage_context(hit.passage.heading_path, sentence) for sentence, hit in candidates]
+        )
+        scores = vectors @ question
+        order = np.argsort(-scores)
+        best = float(scores[order[0]])
+        chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best - 0.03]
+        sentences = [
+            AnswerSentence(candidates[i][0], float(scores[i]), candidates[i][1].passage.id,
+                           candidates[i][1].document.id, candidates[i][1].passage.page_start)
+            for i in chosen
+        ]
+        return Answer(result.query, sentences, result.hits, filters)
+
+    def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = SearchFilters()) -> list[Hit]:
+        """Passages like this one from other documents, those of other counties first."""
+        source = self.catalogue.passages_by_id([passage_id]).get(passage_id)
+        if source is None:
+            raise InvalidQuery(f"Passage {passage_id} gibt es nicht.")
+        own = self.catalogue.get(source.document_id)
+        own_ids = set(self.catalogue.passage_ids(source.document_id))
+        allowed = np.asarray(
+            [i for i in self.catalogue.matching_passage_ids(filters) if i not in own_ids], dtype=np.int64
+        )
+        vector = self.indexes.vectors.vectors([passage_id])[0]
+        found = self.indexes.vectors.search(vector, max(limit * 4, 20), allowed)
+        hits = self._hits("", found, found, [])
+        # Other counties' experience is what the network exchanges: the own county's passages
+        # must be clearly more similar to outrank them.
+        county = own.metadata.county
+        for hit in hits:
+            if county and hit.document.metadata.county == county:
+                hit.score -= SAME_COUNTY_PENALTY
+        hits.sort(key=lambda h: -h.score)
+        return hits[:limit]
