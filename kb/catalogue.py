@@ -16,7 +16,7 @@ from kb.errors import DocumentNotFound
 MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE documents (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: indexes may hold stale ids
         source_key TEXT NOT NULL UNIQUE,
         content_hash TEXT NOT NULL,
         file_name TEXT NOT NULL,
@@ -36,7 +36,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX documents_content_hash ON documents(content_hash);
     CREATE TABLE passages (
-        id INTEGER PRIMARY KEY,
+        id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: indexes may hold stale ids
         document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
         ordinal INTEGER NOT NULL,
         text TEXT NOT NULL,

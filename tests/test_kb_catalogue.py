@@ -1,0 +1,96 @@
+"""The SQLite catalogue: schema versions, documents, passages, filters and facets."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from kb.catalogue import MIGRATIONS, Catalogue
+from kb.documents import Metadata, PassageDraft, SearchFilters
+
+
+def draft(ordinal: int, text: str, page: int | None = 1) -> PassageDraft:
+    return PassageDraft(ordinal, text, page, page, ("Kapitel",), 0, len(text), len(text.split()))
+
+
+def add(catalogue: Catalogue, key: str, metadata: Metadata, texts: list[str], status: str = "ready") -> int:
+    with catalogue.transaction():
+        document_id = catalogue.upsert_document(
+            source_key=key, content_hash=key * 2, file_name=f"{key}.pdf", format="pdf",
+            metadata=metadata, page_count=3, pages_without_text=[], status=status,
+        )
+        catalogue.replace_passages(document_id, [draft(i, t) for i, t in enumerate(texts)])
+    return document_id
+
+
+@pytest.fixture
+def catalogue(tmp_path: Path) -> Catalogue:
+    catalogue = Catalogue(tmp_path / "catalogue.sqlite3")
+    yield catalogue
+    catalogue.close()
+
+
+def test_new_catalogue_has_the_latest_schema_in_wal_mode(tmp_path: Path):
+    catalogue = Catalogue(tmp_path / "c.sqlite3")
+    assert catalogue.schema_version == len(MIGRATIONS)
+    mode = sqlite3.connect(tmp_path / "c.sqlite3").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_a_catalogue_from_a_newer_version_is_refused(tmp_path: Path):
+    path = tmp_path / "c.sqlite3"
+    Catalogue(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(RuntimeError, match="Update Kreiswissen"):
+        Catalogue(path)
+
+
+def test_upsert_keeps_the_id_and_replace_passages_swaps_them(catalogue: Catalogue):
+    first = add(catalogue, "a", Metadata(title="Konzept"), ["eins", "zwei"])
+    old_ids = catalogue.passage_ids(first)
+    again = add(catalogue, "a", Metadata(title="Konzept, neu"), ["drei"])
+    assert again == first
+    assert catalogue.get(first).metadata.title == "Konzept, neu"
+    assert [p.text for p in catalogue.passages(first)] == ["drei"]
+    assert not set(old_ids) & set(catalogue.passage_ids(first))
+
+
+def test_deleting_a_document_deletes_its_passages(catalogue: Catalogue):
+    document_id = add(catalogue, "a", Metadata(), ["eins", "zwei"])
+    with catalogue.transaction():
+        catalogue.delete_document(document_id)
+    assert catalogue.count_passages() == 0
+
+
+def test_a_failed_transaction_leaves_nothing_behind(catalogue: Catalogue):
+    with pytest.raises(RuntimeError), catalogue.transaction():
+        catalogue.upsert_document(source_key="x", content_hash="h", file_name="x.pdf", format="pdf",
+                                  metadata=Metadata(), page_count=1, pages_without_text=[], status="pending")
+        raise RuntimeError("crash mid-ingest")
+    assert catalogue.documents() == []
+
+
+def test_filters_and_facets_see_only_ready_documents(catalogue: Catalogue):
+    a = add(catalogue, "a", Metadata(county="Landkreis Hohenwalde", doc_type="Leitfaden", year=2021,
+                                     topics=["Mobilität", "Energie"]), ["a1", "a2"])
+    b = add(catalogue, "b", Metadata(county="Landkreis Moorbach", doc_type="Klimaschutzkonzept", year=2023,
+                                     topics=["Energie"]), ["b1"])
+    add(catalogue, "c", Metadata(county="Landkreis Moorbach", year=2023), ["c1"], status="pending")
+
+    def ids(**filters) -> set[int]:
+        return set(catalogue.matching_passage_ids(SearchFilters(**filters)))
+
+    assert ids() == set(catalogue.passage_ids(a)) | set(catalogue.passage_ids(b))
+    assert ids(counties=("landkreis moorbach",)) == set(catalogue.passage_ids(b))
+    assert ids(topics=("mobilität",)) == set(catalogue.passage_ids(a))
+    assert ids(year_from=2022) == set(catalogue.passage_ids(b))
+    assert ids(doc_types=("Leitfaden",), year_to=2020) == set()
+    facets = catalogue.facets()
+    assert facets["county"] == [("Landkreis Hohenwalde", 1), ("Landkreis Moorbach", 1)]
+    assert facets["topic"] == [("Energie", 2), ("Mobilität", 1)]
+    assert facets["year"] == [(2021, 1), (2023, 1)]
