@@ -159,6 +159,25 @@ def reindex(ctx: click.Context) -> None:
     click.echo(f"{count} Passagen neu indiziert.")
 
 
+@cli.command()
+@click.option("--repair", is_flag=True, help="Indizes aus dem Katalog neu aufbauen, wenn etwas nicht stimmt.")
+@click.pass_context
+def check(ctx: click.Context, repair: bool) -> None:
+    """Katalog und Indizes auf Übereinstimmung prüfen (Exit-Status 1 bei Problemen)."""
+    kb = _open(ctx)
+    report = kb.check()
+    for line in report.lines():
+        click.echo(line)
+    if report.ok:
+        return
+    if not repair:
+        ctx.exit(1)
+    count = kb.reindex()
+    click.echo(f"Repariert: {count} Passagen neu indiziert.")
+    if report.unfinished_documents:
+        click.echo("Unvollständig aufgenommene Dokumente nimmt das nächste `kb ingest` erneut auf.")
+
+
 def _filter_options(command):  # noqa: ANN001, ANN202 - click decorator
     for option in reversed((
         click.option("--county", "counties", multiple=True, help="Nur dieser Landkreis (mehrfach möglich)."),

@@ -238,6 +238,14 @@ class KnowledgeBase:
                 self.catalogue.set_status(document_id, "ready")
         waiting.clear()
 
+    def check(self):  # noqa: ANN201 - kb.consistency.ConsistencyReport
+        """Compare the catalogue's ready passages with both indexes."""
+        from kb.consistency import compare
+
+        ready = {p.id for p in self.catalogue.iter_ready_passages()}
+        unfinished = [d.id for d in self.catalogue.documents("pending")]
+        return compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
+
     def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild both indexes from the catalogue; returns the number of passages indexed."""
         indexes = self.indexes
