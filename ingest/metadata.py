@@ -133,7 +133,7 @@ def canonical_topic(name: str) -> str | None:
 
 
 def detect_doc_type(title: str, text: str, format: str) -> str | None:
-    for source in (title or "", text[:1500]):
+    for source in (title or "", text[:300]):  # title and title page; later mentions prove nothing
         lowered = source.lower()
         for pattern, doc_type in _TYPE_CUES:
             if re.search(pattern, lowered):

@@ -66,18 +66,22 @@ class IngestReport:
         }
 
 
-def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool]) -> Iterator[tuple[Path, bool]]:
+def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool],
+             exclude: Path) -> Iterator[tuple[Path, bool]]:
     """Files to ingest, as ``(path, explicit)``; folders are walked recursively in name order.
 
     Files found in a folder walk that no loader supports are yielded with ``explicit=False`` so
-    the caller can list them as skipped; hidden files and ``.meta.json`` sidecars are ignored.
+    the caller can list them as skipped; hidden files, ``.meta.json`` sidecars and everything
+    under ``exclude`` (the knowledge base's own data directory) are ignored.
     """
+    exclude = exclude.resolve()
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
                 if child.is_file() and not any(part.startswith(".") for part in relative) \
-                        and not child.name.endswith(".meta.json") and "__pycache__" not in relative:
+                        and not child.name.endswith(".meta.json") and "__pycache__" not in relative \
+                        and not child.resolve().is_relative_to(exclude):
                     yield child, is_supported(child)
         else:
             yield path, True

@@ -126,7 +126,7 @@ class KnowledgeBase:
         report = IngestReport()
         waiting: list[int] = []  # documents indexed but not yet saved to disk
         last_flush = time.monotonic()
-        for path, explicit in discover(paths, supported):
+        for path, explicit in discover(paths, supported, exclude=self.config.data_dir):
             if not explicit:
                 result = FileResult(str(path), SKIPPED, message="Format wird nicht unterstützt")
             else:
