@@ -51,8 +51,11 @@ def join_hyphenated(text: str) -> str:
 
 
 def _signature(line: str) -> str:
-    """A line with digits masked, so "Seite 3 von 60" and "Seite 4 von 60" look the same."""
-    return re.sub(r"\d+", "#", line.casefold()).strip()
+    """How a line is compared across pages. Short lines get their digits masked, so that
+    "Seite 3 von 60" and "Seite 4 von 60" look the same; longer lines must repeat exactly,
+    as body text that differs only in a number is still body text."""
+    line = " ".join(line.casefold().split())
+    return re.sub(r"\d+", "#", line) if len(line.split()) <= 6 else line
 
 
 def strip_running_lines(pages: Sequence[str], edge_lines: int = 3) -> list[str]:

@@ -175,11 +175,26 @@ def make_long_concept_pdf(path: Path, pages: int = 64) -> dict:
     document = GermanPDF(header=header, title="Integriertes Klimaschutzkonzept Landkreis Hohenwalde")
     document.title_page("Integriertes Klimaschutzkonzept", "Landkreis Hohenwalde, Fortschreibung 2023")
     facts: dict = {"header": header, "two_column": [], "tables": [], "markers": {}, "headings": {}}
-    filler = (
+    fillers = [
         "Die kreisangehörigen Gemeinden setzen die Maßnahmen gemeinsam mit dem Klimaschutzmanagement "
-        "um; der Landkreis berät, moderiert und bündelt Fördermittel. Energieeffizienzmaßnahmen in "
-        "kommunalen Liegenschaften haben dabei Vorrang vor neuen Vorhaben."
-    )
+        "um; der Landkreis berät, moderiert und bündelt Fördermittel.",
+        "Energieeffizienzmaßnahmen in kommunalen Liegenschaften haben dabei Vorrang vor neuen Vorhaben, "
+        "weil sie sich in wenigen Jahren bezahlt machen.",
+        "Für die Wärmeplanung stellen Schornsteinfeger und Netzbetreiber anonymisierte Daten bereit, "
+        "die der Kreis für alle Gemeinden aufbereitet.",
+        "Der Radverkehr profitiert von durchgehenden Pendlerrouten, sicheren Abstellanlagen an Bahnhöfen "
+        "und einer einheitlichen Wegweisung im ganzen Kreisgebiet.",
+        "Starkregengefahrenkarten zeigen, wo Wasser bei heftigem Regen abfließt; die Gemeinden halten "
+        "dort Flächen frei und beraten Eigentümerinnen und Eigentümer.",
+        "Bürgerenergiegenossenschaften beteiligen sich an Photovoltaikanlagen auf Schuldächern und "
+        "Feuerwehrhäusern, die Gemeinden erhalten eine Dachpacht.",
+        "Die Beschaffungsstelle des Kreises schreibt Ökostrom, Dienstfahrzeuge und Recyclingpapier "
+        "gemeinsam für alle Gemeinden aus, die sich beteiligen wollen.",
+    ]
+
+    def filler(page: int, count: int) -> str:
+        return " ".join(fillers[(page * 3 + i) % len(fillers)] for i in range(count))
+
     pdf = document.pdf
     chapter = 0
     while pdf.page_no() < pages:
@@ -188,20 +203,20 @@ def make_long_concept_pdf(path: Path, pages: int = 64) -> dict:
         facts["markers"][page] = marker
         if page % 9 == 0:
             facts["two_column"].append(page)
-            document.two_columns([marker, filler, filler],
-                                 [filler, "Rechte Spalte: Ladeinfrastruktur für E-Mobilität wird kreisweit geplant."])
+            document.two_columns([marker, filler(page, 2), filler(page + 1, 2)],
+                                 [filler(page + 2, 2), "Rechte Spalte: Ladeinfrastruktur für E-Mobilität wird kreisweit geplant."])
             continue
         if page % 5 == 1:
             chapter += 1
             title = f"{chapter} Handlungsfeld {['Energie', 'Mobilität', 'Wärme', 'Anpassung'][chapter % 4]} Teil {chapter}"
             document.heading(title, 1)
             facts["headings"][page] = title
-        document.paragraph(marker + " " + filler)
+        document.paragraph(marker + " " + filler(page, 2))
         if page % 7 == 0:
             facts["tables"].append(page)
             document.table([["Gemeinde", "Einsparung t CO2", "Jahr"], ["Talheim", str(100 + page), "2022"],
                             ["Moorbach", str(200 + page), "2023"]])
-        document.paragraph(filler + " " + filler)
+        document.paragraph(filler(page + 1, 4))
         document.new_page()
     document.save(path)
     facts["pages"] = document.pdf.page_no()
