@@ -102,6 +102,16 @@ def analyze(text: str) -> list[str]:
     return [term for word, _, _ in tokens(text) for term in word_terms(word)]
 
 
+def analyze_query(text: str) -> list[str]:
+    """The terms searched for ``text``: whole-word stems only.
+
+    A query word matches a compound in the index through the compound's parts ("Konzept" finds
+    "Klimaschutzkonzept"); query words are not split themselves, so a wrong split of a query word
+    (CharSplit reads "Kommunen" as "Komm|unen") cannot pull in unrelated passages.
+    """
+    return list(dict.fromkeys(word_terms(word)[0] for word, _, _ in tokens(text)))
+
+
 class GermanTokenizer(Tokenizer):
     """Whoosh tokenizer emitting :func:`word_terms` of every word (parts at the word's position)."""
 
@@ -200,7 +210,7 @@ class KeywordIndex:
 
     def search(self, query: str, *, filters: SearchFilters = SearchFilters(), limit: int = 100) -> list[tuple[int, float]]:
         """``(passage_id, BM25F score)`` best first; filters are part of the Whoosh query."""
-        terms = list(dict.fromkeys(analyze(query)))
+        terms = analyze_query(query)
         if not terms:
             return []
         searcher = self._current_searcher()
@@ -211,7 +221,7 @@ class KeywordIndex:
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
-        wanted = set(analyze(query))
+        wanted = set(analyze_query(query))
         if not wanted:
             return []
         return [(start, end) for word, start, end in tokens(text) if wanted.intersection(word_terms(word))]

@@ -50,43 +50,53 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def evaluate(folder: Path, config: Config, *, modes: tuple[str, ...] = MODES,
-             on_progress: Callable[[str, int, int], None] | None = None,
-             dense_weight: float | None = None) -> dict[str, dict[str, float]]:
-    """Index the set's corpus under ``<data_dir>/eval/<name>`` (reused while unchanged), run
-    every query in each mode and score the document rankings with ir-measures."""
-    import ir_measures
-
+def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, int], None] | None = None):  # noqa: ANN201
+    """A knowledge base of the set's corpus under ``<data_dir>/eval/<name>-<fingerprint>``,
+    built on first use and reused while the corpus is unchanged."""
     from kb.service import KnowledgeBase
 
-    beir = BeirSet.read(folder)
     data_dir = config.resolved().data_dir / "eval" / f"{beir.name}-{beir.fingerprint()}"
     kb = KnowledgeBase(dataclasses.replace(config, data_dir=data_dir))
+    if kb.catalogue.count_passages() == 0:
+        kb.add_texts(beir.corpus, lambda done, total: on_progress and on_progress("index", done, total))
+    return kb
+
+
+def score_runs(beir: BeirSet, rankings: dict[str, list[tuple[int, float]]],
+               key_of: dict[int, str]) -> dict[str, float]:
+    """The measures for passage rankings per query, judged on documents (best passage counts)."""
+    import ir_measures
+
+    run = [
+        ir_measures.ScoredDoc(query_id, doc, float(_DEPTH - rank))
+        for query_id, ranked in rankings.items()
+        for rank, doc in enumerate(_documents_in_order(ranked, key_of)[:_DEPTH])
+    ]
+    qrels = [ir_measures.Qrel(q, d, s) for q, docs in beir.qrels.items() for d, s in docs.items()]
+    measures = {name: ir_measures.parse_measure(m) for name, m in MEASURES.items()}
+    scores = ir_measures.calc_aggregate(list(measures.values()), qrels, run)
+    return {name: round(float(scores[m]), 4) for name, m in measures.items()}
+
+
+def evaluate(folder: Path, config: Config, *, modes: tuple[str, ...] = MODES,
+             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, dict[str, float]]:
+    """Run every query of a BEIR set in each mode and score the rankings with ir-measures."""
+    beir = BeirSet.read(folder)
+    kb = index_set(beir, config, on_progress)
     try:
-        if kb.catalogue.count_passages() == 0:
-            kb.add_texts(beir.corpus, lambda done, total: on_progress and on_progress("index", done, total))
         searcher = kb.searcher
-        if dense_weight is not None:
-            searcher.dense_weight = dense_weight
         key_of = kb.catalogue.passage_sources()
         query_ids = list(beir.queries)
         vectors = kb.embedder.embed_queries([beir.queries[q] for q in query_ids])
-        measures = [ir_measures.parse_measure(m) for m in MEASURES.values()]
-        qrels = [ir_measures.Qrel(q, d, s) for q, docs in beir.qrels.items() for d, s in docs.items()]
         results: dict[str, dict[str, float]] = {}
         for mode in modes:
-            run = []
+            rankings = {}
             for done, (query_id, vector) in enumerate(zip(query_ids, vectors, strict=True), 1):
-                ranked, _, _ = searcher.rank(beir.queries[query_id], mode=mode, depth=3 * _DEPTH,
-                                             query_vector=vector)
-                ranked = _documents_in_order(ranked, key_of)
-                run += [ir_measures.ScoredDoc(query_id, doc, float(_DEPTH - rank))
-                        for rank, doc in enumerate(ranked[:_DEPTH])]
+                rankings[query_id], _, _ = searcher.rank(beir.queries[query_id], mode=mode,
+                                                         depth=3 * _DEPTH, query_vector=vector)
                 if on_progress:
                     on_progress(mode, done, len(query_ids))
-            scores = ir_measures.calc_aggregate(measures, qrels, run)
-            results[mode] = {name: round(float(scores[ir_measures.parse_measure(m)]), 4)
-                             for name, m in MEASURES.items()}
+            results[mode] = score_runs(beir, rankings, key_of)
         return results
     finally:
         kb.close()
