@@ -1,0 +1,142 @@
+"""Search on the sample corpus with the real model: paraphrases, compounds, filters, answers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from index.keyword import analyze, analyze_query
+from kb.cli import cli
+from kb.documents import SearchFilters
+from kb.errors import InvalidQuery, KbError
+from kb.service import KnowledgeBase
+from tests.conftest import make_config
+
+# question -> (file that answers it, a phrase of the answering passage)
+PARAPHRASES = {
+    "Was unternimmt man gegen überflutete Untergeschosse bei Gewittern?":
+        ("notiz-starkregenvorsorge-moorbach.md", "Rückstauklappen"),
+    "Wie kommt man ohne PKW zum Arbeitsplatz?":
+        ("klimaschutzkonzept-hohenwalde-2022.pdf", "Pendler-Radrouten"),
+    "Welche Pflanzen wachsen auf wiedervernässten Äckern?":
+        ("notiz-moorschutz-birkenau-sued.md", "Rohrkolben"),
+    "Wie bringt man Nachbarorte dazu, Erfahrungen auszutauschen?":
+        ("good-practice-klimaschutz-stammtisch-talheim-ost.html", "rufen sich auch zwischen den Treffen an"),
+}
+
+
+@pytest.mark.parametrize("question", PARAPHRASES)
+def test_paraphrased_questions_find_the_answer_at_rank_one_without_shared_words(samples_kb: KnowledgeBase, question: str):
+    file_name, phrase = PARAPHRASES[question]
+    top = samples_kb.search(question, mode="hybrid", limit=1).hits[0]
+    assert (top.document.file_name, phrase in top.passage.text) == (file_name, True)
+    assert not set(analyze_query(question)) & set(analyze(top.passage.text)), "test question shares a stem"
+
+
+def test_a_word_finds_the_compounds_it_is_part_of(samples_kb: KnowledgeBase):
+    hits = samples_kb.search("Konzept", mode="keyword", limit=20).hits
+    texts = " ".join(hit.passage.text for hit in hits)
+    assert "Klimaschutzkonzept" in texts and "Ladekonzept" in texts
+    assert not any(" Konzept " in f" {hit.passage.text} " for hit in hits[:1])  # only compounds hold it
+    assert "<mark>Klimaschutzkonzept</mark>" in "".join(hit.highlight for hit in hits)
+
+
+def test_filters_hold_even_when_the_best_matches_lie_outside(samples_kb: KnowledgeBase):
+    query = "kommunale Wärmeplanung im Konvoi"
+    best = samples_kb.search(query, limit=3).hits
+    assert {h.document.metadata.county for h in best} != {"Landkreis Talheim-Ost"}
+    for mode in ("hybrid", "dense", "keyword"):
+        hits = samples_kb.search(query, mode=mode, limit=5, filters=SearchFilters(counties=("Landkreis Talheim-Ost",))).hits
+        assert hits, mode
+        assert {h.document.metadata.county for h in hits} == {"Landkreis Talheim-Ost"}, mode
+    recent = samples_kb.search(query, limit=20, filters=SearchFilters(year_from=2024, doc_types=("Präsentation",))).hits
+    assert recent and {(h.document.metadata.doc_type, h.document.metadata.year) for h in recent} == {("Präsentation", 2024)}
+    by_topic = samples_kb.search(query, limit=20, filters=SearchFilters(topics=("Landwirtschaft",))).hits
+    assert {h.document.file_name for h in by_topic} == {"notiz-moorschutz-birkenau-sued.md"}
+
+
+def test_hits_carry_citation_and_both_ranks(samples_kb: KnowledgeBase):
+    from kb.presenters import search_json
+
+    data = search_json(samples_kb.search("Klimaschutzfonds für kleine Gemeinden", limit=3))
+    hit = data["hits"][0]
+    assert hit["citation"].startswith("Landkreis Hohenwalde · ")
+    assert hit["ranks"]["dense"] is not None and hit["ranks"]["keyword"] is not None
+    assert "<mark>Klimaschutzfonds</mark>" in hit["highlight"]
+
+
+def test_answer_quotes_sentences_of_the_passages_with_citations(samples_kb: KnowledgeBase):
+    from kb.presenters import answer_json
+
+    data = answer_json(samples_kb.answer("Wie viel Geld stellt der Klimaschutzfonds jährlich bereit?"))
+    assert 1 <= len(data["answer"]) <= 3
+    passages = {p["passage_id"]: p["text"] for d in data["documents"] for p in d["passages"]}
+    for sentence in data["answer"]:
+        assert sentence["text"] in passages[sentence["passage_id"]]  # verbatim, nothing invented
+        assert sentence["citation"]
+    assert "250.000 Euro" in data["answer"][0]["text"]
+
+
+def test_similar_passages_come_from_other_documents_and_prefer_other_counties(samples_kb: KnowledgeBase):
+    source = next(p for d in samples_kb.documents() if d.file_name.startswith("waermeplanung")
+                  for p in samples_kb.passages(d.id) if "planen gemeinsam" in p.text)
+    hits = samples_kb.similar(source.id, limit=3)
+    assert hits and all(h.document.id != source.document_id for h in hits)
+    assert hits[0].document.metadata.county != "Landkreis Moorbach"
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda kb: kb.search("   "), "Die Suchanfrage ist leer"),
+    (lambda kb: kb.search("Wärme " * 600), "zu lang"),
+    (lambda kb: kb.search("Wärme", mode="magisch"), "Unbekannter Suchmodus 'magisch'"),
+    (lambda kb: kb.search("Wärme", filters=SearchFilters(counties=("Landkreis Nirgendwo",))), "Unbekannter Landkreis 'Landkreis Nirgendwo'"),
+    (lambda kb: kb.search("Wärme", filters=SearchFilters(topics=("Raumfahrt",))), "Unbekannter Handlungsfeld 'Raumfahrt'"),
+    (lambda kb: kb.search("Wärme", limit=0), "limit muss zwischen 1 und 100"),
+])
+def test_bad_queries_get_a_clear_message(samples_kb: KnowledgeBase, call, message):  # noqa: ANN001
+    with pytest.raises(InvalidQuery, match=message):
+        call(samples_kb)
+
+
+def test_search_on_an_empty_knowledge_base_says_so(tmp_path: Path, embedder):  # noqa: ANN001
+    kb = KnowledgeBase(make_config(tmp_path / "leer"), embedder=embedder)
+    with pytest.raises(KbError, match="Die Wissensbasis ist leer"):
+        kb.search("Wärmeplanung")
+    kb.close()
+
+
+def test_cli_reports_bad_input_without_traceback(samples_data: Path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--data-dir", str(samples_data), "search", "x", "--mode", "magisch"])
+    assert result.exit_code == 1 and "Unbekannter Suchmodus" in result.output and "Traceback" not in result.output
+    result = runner.invoke(cli, ["--data-dir", str(samples_data), "search", "Wärmeplanung Konvoi", "--json", "--limit", "2"])
+    data = json.loads(result.output)
+    assert data["mode"] == "hybrid" and len(data["hits"]) == 2
+    assert all(hit["citation"] and hit["passage_id"] for hit in data["hits"])
+
+
+def test_removing_a_document_removes_it_from_both_indexes(writable_kb: KnowledgeBase):
+    target = next(d for d in writable_kb.documents() if d.file_name == "notiz-moorschutz-birkenau-sued.md")
+    query = "Paludikultur Schilf Rohrkolben"
+    assert writable_kb.search(query, mode="keyword").hits[0].document.id == target.id
+    writable_kb.remove(target.id)
+    assert writable_kb.check().ok
+    for mode in ("keyword", "dense", "hybrid"):
+        assert target.id not in {h.document.id for h in writable_kb.search(query, mode=mode, limit=50).hits}
+
+
+def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: KnowledgeBase):
+    queries = ["Wie binden wir die kreisangehörigen Gemeinden ein?", "Kommunen im Kreisgebiet beteiligen",
+               "Ökostrom Ausschreibung", "Starkregen Keller"]
+
+    def rankings() -> list[list[int]]:
+        return [[h.passage.id for h in writable_kb.search(q, mode=m, limit=10).hits]
+                for q in queries for m in ("keyword", "dense", "hybrid")]
+
+    before = rankings()
+    writable_kb.reindex()
+    assert rankings() == before
+    assert writable_kb.check().ok
