@@ -1,7 +1,14 @@
-"""Dense vector index (FAISS): inner product on L2-normalised vectors, keyed by passage id."""
+"""Dense vector index (FAISS): inner product on L2-normalised vectors, keyed by passage id.
+
+Exact (flat) up to ``ann_threshold`` vectors; above it the index is rebuilt as an IVF index
+(inverted lists over k-means cells), which supports removal by id and filtered search, with
+``nprobe`` chosen for recall@10 >= 0.98 against exact search (``bench/vector_ann.py``).
+HNSW was ruled out: FAISS cannot remove vectors from it.
+"""
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -9,21 +16,35 @@ from pathlib import Path
 
 import numpy as np
 
+DEFAULT_ANN_THRESHOLD = 200_000
+PROBE_SHARE = 0.05  # share of IVF cells probed per query, measured in bench/vector_ann.py
+_EXACT_BELOW = 20_000  # a filter this selective is answered by exact search over its ids
+
 
 class VectorIndex:
-    """Exact inner-product search over passage vectors; add and remove by passage id."""
+    """Passage vectors with add, remove and (optionally filtered) top-k search."""
 
-    def __init__(self, dim: int, path: Path | None = None) -> None:
+    def __init__(self, dim: int, path: Path | None = None, *, ann_threshold: int = DEFAULT_ANN_THRESHOLD) -> None:
         import faiss
 
         self.dim = dim
         self.path = path
+        self.ann_threshold = ann_threshold
         if path is not None and path.exists():
             self._index = faiss.read_index(str(path))
             if self._index.d != dim:
                 raise ValueError(f"{path} holds {self._index.d}-dimensional vectors, expected {dim}")
         else:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    @property
+    def nprobe(self) -> int:
+        """Cells visited per query: a fixed share of all cells keeps recall steady as n grows."""
+        return max(1, math.ceil(self._index.nlist * PROBE_SHARE))
+
+    @property
+    def approximate(self) -> bool:
+        return not hasattr(self._index, "id_map")
 
     def __len__(self) -> int:
         return int(self._index.ntotal)
@@ -42,31 +63,68 @@ class VectorIndex:
     def ids(self) -> np.ndarray:
         import faiss
 
-        return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        if not self.approximate:
+            return faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        lists = self._index.invlists
+        parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy()
+                 for i in range(lists.nlist) if lists.list_size(i)]
+        return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64)
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray:
-        """The stored vectors of these passages, in order (for "more like this")."""
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids]) if len(ids) else np.zeros((0, self.dim), np.float32)
+        """The stored vectors of these passages, in order."""
+        if not len(ids):
+            return np.zeros((0, self.dim), np.float32)
+        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
 
     def search(self, query: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Best ``limit`` passages as ``(id, score)``; ``allowed`` restricts the search itself.
 
         With ``allowed``, FAISS only scores those ids (an IDSelector), so a filter never
-        empties a top-k that was cut before filtering.
+        empties a top-k that was cut before filtering. A small allowed set is searched exactly.
         """
         import faiss
 
-        if len(self) == 0 or limit <= 0:
+        if len(self) == 0 or limit <= 0 or (allowed is not None and len(allowed) == 0):
             return []
-        params = None
-        if allowed is not None:
-            if len(allowed) == 0:
-                return []
-            selector = faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
-            params = faiss.SearchParameters(sel=selector)
-        k = min(limit, len(self))
-        scores, ids = self._index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        if allowed is not None and self.approximate and len(allowed) < _EXACT_BELOW:
+            return self._exact_among(query[0], np.asarray(allowed, dtype=np.int64), limit)
+        selector = None if allowed is None else faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
+        if self.approximate:
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
+        else:
+            params = faiss.SearchParameters(sel=selector) if selector is not None else None
+        scores, ids = self._index.search(query, min(limit, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
+
+    def _exact_among(self, query: np.ndarray, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
+        present = [int(i) for i in allowed if self._index.direct_map.get(int(i)) != -1] \
+            if hasattr(self._index, "direct_map") else [int(i) for i in allowed]
+        if not present:
+            return []
+        scores = self.vectors(present) @ query
+        order = np.argsort(-scores)[:limit]
+        return [(present[i], float(scores[i])) for i in order]
+
+    def optimize(self) -> None:
+        """Switch to (or retrain) the approximate index when the collection has outgrown it."""
+        n = len(self)
+        trained_for = (self._index.nlist / 4) ** 2 if self.approximate else 0  # nlist = 4 * sqrt(n)
+        if n <= self.ann_threshold or (self.approximate and n < 2 * trained_for):
+            return
+        import faiss
+
+        ids = self.ids()
+        vectors = self.vectors(ids.tolist())
+        nlist = max(1, int(4 * math.sqrt(n)))
+        quantizer = faiss.IndexFlatIP(self.dim)
+        index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        sample = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
+        index.train(sample)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        index.add_with_ids(vectors, ids)
+        self._index = index
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically: a temp file in the same folder, fsync, then rename over the old one."""
@@ -75,6 +133,7 @@ class VectorIndex:
         target = path or self.path
         if target is None:
             raise ValueError("no path to save the vector index to")
+        self.optimize()
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
         os.close(fd)

@@ -21,6 +21,7 @@ class Config:
     overlap_tokens: int = 40  # carried over from the previous passage (whole sentences)
     max_upload_mb: int = 50  # largest file accepted by ingest
     threads: int = 2  # torch threads for embedding
+    ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_tokens < self.passage_tokens:

@@ -18,7 +18,7 @@ from kb.errors import IndexMismatch
 class IndexSet:
     """FAISS and Whoosh indexes under ``folder``, with a manifest naming the model."""
 
-    def __init__(self, folder: Path, *, model_id: str, dim: int) -> None:
+    def __init__(self, folder: Path, *, model_id: str, dim: int, ann_threshold: int) -> None:
         self.folder = folder
         self.model_id = model_id
         self.dim = dim
@@ -26,7 +26,7 @@ class IndexSet:
         manifest = Manifest.read(self.manifest_path)
         if manifest is not None and (problem := manifest.mismatch(model_id, dim)):
             raise IndexMismatch(f"Der Index in {folder} {problem}. Bitte `kb reindex` ausführen.")
-        self.vectors = VectorIndex(dim, self.vector_path)
+        self.vectors = VectorIndex(dim, self.vector_path, ann_threshold=ann_threshold)
         self.keywords = KeywordIndex(folder / "keyword")
 
     @property
@@ -49,11 +49,6 @@ class IndexSet:
     def save(self) -> None:
         self.vectors.save()
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
-
-    def clear(self) -> None:
-        self.vectors = VectorIndex(self.dim)
-        self.vectors.path = self.vector_path
-        self.keywords.clear()
 
     @staticmethod
     def destroy(folder: Path) -> None:

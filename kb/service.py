@@ -57,7 +57,7 @@ class KnowledgeBase:
     def indexes(self) -> IndexSet:
         if self._indexes is None:
             self._indexes = IndexSet(self.config.index_dir, model_id=self.embedder.model_id,
-                                     dim=self.embedder.dim)
+                                     dim=self.embedder.dim, ann_threshold=self.config.ann_threshold)
         return self._indexes
 
     @property
@@ -247,9 +247,18 @@ class KnowledgeBase:
         return compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
 
     def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
-        """Rebuild both indexes from the catalogue; returns the number of passages indexed."""
-        indexes = self.indexes
-        indexes.clear()
+        """Rebuild both indexes from the catalogue; returns the number of passages indexed.
+
+        The new indexes are built beside the old ones and swapped in by renaming folders, so a
+        failed rebuild leaves the old indexes in place (also when they belong to another model).
+        """
+        from index.embedder import MODEL_ID
+
+        target = self.config.index_dir
+        building = target.with_name(target.name + ".new")
+        IndexSet.destroy(building)
+        indexes = IndexSet(building, model_id=MODEL_ID, dim=self.embedder.dim,
+                           ann_threshold=self.config.ann_threshold)
         passages = list(self.catalogue.iter_ready_passages())
         documents = {d.id: d for d in self.catalogue.documents("ready")}
         batch = 256
@@ -263,6 +272,13 @@ class KnowledgeBase:
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
+        retired = target.with_name(target.name + ".old")
+        IndexSet.destroy(retired)
+        if target.exists():
+            target.rename(retired)
+        building.rename(target)
+        IndexSet.destroy(retired)
+        self._indexes = None
         return len(passages)
 
 

@@ -140,3 +140,19 @@ def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: Know
     writable_kb.reindex()
     assert rankings() == before
     assert writable_kb.check().ok
+
+
+def test_an_index_built_with_another_model_is_detected_and_reindex_rebuilds_it(writable_kb: KnowledgeBase):
+    from index.embedder import MODEL_ID
+    from kb.errors import IndexMismatch
+
+    manifest = writable_kb.config.index_dir / "manifest.json"
+    data = json.loads(manifest.read_text("utf-8"))
+    manifest.write_text(json.dumps(data | {"model_id": "anderes-modell", "dim": 768}), "utf-8")
+    kb = KnowledgeBase(writable_kb.config, embedder=writable_kb.embedder)
+    with pytest.raises(IndexMismatch, match="anderes-modell.*kb reindex"):
+        kb.search("Wärmeplanung")
+    kb.reindex()
+    assert kb.search("Wärmeplanung").hits
+    assert json.loads(manifest.read_text("utf-8"))["model_id"] == MODEL_ID
+    kb.close()
