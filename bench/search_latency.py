@@ -46,14 +46,25 @@ def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray) -> None:
     for start in range(0, len(texts), PER_DOCUMENT):
         chunk = texts[start : start + PER_DOCUMENT]
         number = start // PER_DOCUMENT
-        metadata = Metadata(title=f"Dokument {number}", county=COUNTIES[number % 4],
-                            doc_type="Klimaschutzkonzept", year=2015 + number % 10, topics=["Energie"])
+        metadata = Metadata(
+            title=f"Dokument {number}",
+            county=COUNTIES[number % 4],
+            doc_type="Klimaschutzkonzept",
+            year=2015 + number % 10,
+            topics=["Energie"],
+        )
         drafts = [PassageDraft(i, t, i + 1, i + 1, ("Kapitel",), 0, len(t), 150) for i, t in enumerate(chunk)]
         with kb.catalogue.transaction():
             document_id = kb.catalogue.upsert_document(
-                source_key=f"bench:{number}", content_hash=str(number), file_name=f"{number}.pdf",
-                format="pdf", metadata=metadata, page_count=len(chunk), pages_without_text=[],
-                status="ready")
+                source_key=f"bench:{number}",
+                content_hash=str(number),
+                file_name=f"{number}.pdf",
+                format="pdf",
+                metadata=metadata,
+                page_count=len(chunk),
+                pages_without_text=[],
+                status="ready",
+            )
             stored = kb.catalogue.replace_passages(document_id, drafts)
         kb.indexes.add(document_id, metadata, stored, vectors[start : start + len(chunk)])
     kb.indexes.save()

@@ -40,7 +40,9 @@ def real_vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
     return result
 
 
-def timed(index: VectorIndex, query_vectors: np.ndarray, allowed: np.ndarray | None) -> tuple[list[set[int]], float, float]:
+def timed(
+    index: VectorIndex, query_vectors: np.ndarray, allowed: np.ndarray | None
+) -> tuple[list[set[int]], float, float]:
     found, times = [], []
     for q in query_vectors:
         started = time.perf_counter()
@@ -48,6 +50,10 @@ def timed(index: VectorIndex, query_vectors: np.ndarray, allowed: np.ndarray | N
         times.append((time.perf_counter() - started) * 1000)
         found.append({i for i, _ in hits})
     return found, statistics.median(times), float(np.percentile(times, 95))
+
+
+def row(label: str, n: int, filtered: str, recall: float, p50: float, p95: float, build: float, mb: float) -> None:
+    print(f"{n:>9} {label:<16} {filtered:<7} {recall:>9.3f} {p50:>8.2f} {p95:>8.2f} {build:>8.1f} {mb:>7.0f}")
 
 
 def main() -> None:
@@ -68,8 +74,9 @@ def main() -> None:
         exact.add(ids, data)
         exact_build = time.perf_counter() - started
         truth = {f: timed(exact, query_vectors, a) for f, a in (("none", None), ("1 %", allowed))}
-        for f, (found, p50, p95) in truth.items():
-            print(f"{n:>9} {'flat (exact)':<16} {f:<7} {1.0:>9.3f} {p50:>8.2f} {p95:>8.2f} {exact_build:>8.1f} {n * 384 * 4 / 1e6:>7.0f}")
+        megabytes = n * 384 * 4 / 1e6
+        for f, (_, p50, p95) in truth.items():
+            row("flat (exact)", n, f, 1.0, p50, p95, exact_build, megabytes)
         started = time.perf_counter()
         approx = VectorIndex(real.shape[1], ann_threshold=0)
         approx.add(ids, data)
@@ -81,7 +88,7 @@ def main() -> None:
                 found, p50, p95 = timed(approx, query_vectors, a)
                 recall = statistics.mean(len(x & y) / max(len(y), 1) for x, y in zip(found, truth[f][0], strict=True))
                 label = f"IVF{approx._index.nlist} p={approx.nprobe}"
-                print(f"{n:>9} {label:<16} {f:<7} {recall:>9.3f} {p50:>8.2f} {p95:>8.2f} {build:>8.1f} {n * 384 * 4 / 1e6:>7.0f}")
+                row(label, n, f, recall, p50, p95, build, megabytes)
         del exact, approx, data
 
 

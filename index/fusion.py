@@ -15,8 +15,9 @@ from collections.abc import Sequence
 Ranking = Sequence[tuple[int, float]]  # (id, score), best first
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Ranking], *, k: int = 60,
-                           weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
+def reciprocal_rank_fusion(
+    rankings: Sequence[Ranking], *, k: int = 60, weights: Sequence[float] | None = None
+) -> list[tuple[int, float]]:
     """Merge ranked lists by sum of ``weight / (k + rank)``; returns ``(id, score)`` best first."""
     weights = weights or [1.0] * len(rankings)
     fused: dict[int, float] = {}

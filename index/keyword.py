@@ -21,7 +21,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 
-from kb.documents import SearchFilters
+from kb.documents import NO_FILTERS, SearchFilters
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = [("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe", "o"), ("ue", "u")]
@@ -115,8 +115,18 @@ def analyze_query(text: str) -> list[str]:
 class GermanTokenizer(Tokenizer):
     """Whoosh tokenizer emitting :func:`word_terms` of every word (parts at the word's position)."""
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):  # noqa: ANN001, ANN204 - whoosh's signature
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):  # noqa: ANN001, ANN204 - whoosh's signature
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for position, (word, start, end) in enumerate(tokens(value), start_pos):
             for term in word_terms(word):
@@ -166,9 +176,14 @@ class KeywordIndex:
             writer = self._index.writer(limitmb=256)
             for e in entries:
                 writer.update_document(
-                    passage_id=str(e.passage_id), document_id=str(e.document_id), text=e.text,
-                    title=e.title, heading=e.heading, county=(e.county or "").lower(),
-                    doc_type=(e.doc_type or "").lower(), topics=",".join(t.lower() for t in e.topics),
+                    passage_id=str(e.passage_id),
+                    document_id=str(e.document_id),
+                    text=e.text,
+                    title=e.title,
+                    heading=e.heading,
+                    county=(e.county or "").lower(),
+                    doc_type=(e.doc_type or "").lower(),
+                    topics=",".join(t.lower() for t in e.topics),
                     year=e.year if e.year is not None else 0,
                 )
             writer.commit()
@@ -208,15 +223,14 @@ class KeywordIndex:
         searcher = self._current_searcher()
         return {int(fields["passage_id"]) for fields in searcher.all_stored_fields()}
 
-    def search(self, query: str, *, filters: SearchFilters = SearchFilters(), limit: int = 100) -> list[tuple[int, float]]:
+    def search(self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 100) -> list[tuple[int, float]]:
         """``(passage_id, BM25F score)`` best first; filters are part of the Whoosh query."""
         terms = analyze_query(query)
         if not terms:
             return []
         searcher = self._current_searcher()
         clauses = [q.Term(field, term) for field in _TEXT_FIELDS for term in terms]
-        results = searcher.search(q.Or(clauses), limit=limit, filter=_filter_query(filters),
-                                  terms=False, optimize=True)
+        results = searcher.search(q.Or(clauses), limit=limit, filter=_filter_query(filters), terms=False, optimize=True)
         return [(int(hit["passage_id"]), float(hit.score)) for hit in results]
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
@@ -231,8 +245,12 @@ def _filter_query(filters: SearchFilters) -> q.Query | None:
     if filters.is_empty():
         return None
     clauses = []
-    for field, values in (("county", filters.counties), ("doc_type", filters.doc_types),
-                          ("topics", filters.topics), ("document_id", filters.document_ids)):
+    for field, values in (
+        ("county", filters.counties),
+        ("doc_type", filters.doc_types),
+        ("topics", filters.topics),
+        ("document_id", filters.document_ids),
+    ):
         if values:
             clauses.append(q.Or([q.Term(field, str(v).lower()) for v in values]))
     if filters.year_from is not None or filters.year_to is not None:

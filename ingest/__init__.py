@@ -14,12 +14,22 @@ from kb.documents import LoadedDocument
 from kb.errors import IngestError, UnsupportedFormat
 
 FORMATS: dict[str, str] = {
-    ".pdf": "pdf", ".docx": "docx", ".pptx": "pptx", ".html": "html", ".htm": "html",
-    ".md": "md", ".markdown": "md", ".txt": "txt",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".pptx": "pptx",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "md",
+    ".markdown": "md",
+    ".txt": "txt",
 }
 _KIND_NAMES = {
-    "pdf": "PDF", "docx": "Word-Dokument (DOCX)", "pptx": "PowerPoint-Präsentation (PPTX)",
-    "zip": "ZIP-Archiv", "text": "Text", "binary": "Binärdatei",
+    "pdf": "PDF",
+    "docx": "Word-Dokument (DOCX)",
+    "pptx": "PowerPoint-Präsentation (PPTX)",
+    "zip": "ZIP-Archiv",
+    "text": "Text",
+    "binary": "Binärdatei",
 }
 
 
@@ -33,15 +43,14 @@ def load(path: Path, *, max_bytes: int) -> LoadedDocument:
         raise UnsupportedFormat(
             path,
             f"Das Format {path.suffix or '(ohne Endung)'} wird nicht unterstützt; möglich sind "
-            + ", ".join(sorted(set(FORMATS))) + ".",
+            + ", ".join(sorted(set(FORMATS)))
+            + ".",
         )
     size = path.stat().st_size
     if size == 0:
         raise IngestError(path, "Die Datei ist leer (0 Bytes).")
     if size > max_bytes:
-        raise IngestError(
-            path, f"Die Datei ist mit {size / 1e6:.1f} MB größer als erlaubt ({max_bytes / 1e6:.0f} MB)."
-        )
+        raise IngestError(path, f"Die Datei ist mit {size / 1e6:.1f} MB größer als erlaubt ({max_bytes / 1e6:.0f} MB).")
     actual = _sniff(path)
     expected = format if format in ("pdf", "docx", "pptx") else "text"
     if actual != expected:

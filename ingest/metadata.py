@@ -18,24 +18,64 @@ from kb.documents import Metadata
 from kb.errors import IngestError, KbError
 
 DOC_TYPES: tuple[str, ...] = (
-    "Klimaschutzkonzept", "Workshop-Protokoll", "Workshop-Ergebnis", "Präsentation", "Leitfaden",
-    "Good Practice", "Notiz", "Bericht", "Webseite",
+    "Klimaschutzkonzept",
+    "Workshop-Protokoll",
+    "Workshop-Ergebnis",
+    "Präsentation",
+    "Leitfaden",
+    "Good Practice",
+    "Notiz",
+    "Bericht",
+    "Webseite",
 )
 TOPICS: tuple[str, ...] = (
-    "Energie", "Gebäude und Wärme", "Mobilität", "Klimaanpassung", "Beteiligung und Kommunikation",
-    "kreisangehörige Gemeinden", "Förderung", "Klimaschutzmanagement", "Beschaffung",
-    "Landwirtschaft", "Abfall und Kreislaufwirtschaft", "Bildung",
+    "Energie",
+    "Gebäude und Wärme",
+    "Mobilität",
+    "Klimaanpassung",
+    "Beteiligung und Kommunikation",
+    "kreisangehörige Gemeinden",
+    "Förderung",
+    "Klimaschutzmanagement",
+    "Beschaffung",
+    "Landwirtschaft",
+    "Abfall und Kreislaufwirtschaft",
+    "Bildung",
 )
 # Word stems (lower case, matched at word starts or inside compounds) that signal a topic.
 _TOPIC_CUES: dict[str, tuple[str, ...]] = {
     "Energie": ("energie", "photovoltaik", "solar", "windenergie", "windkraft", "strom", "erneuerbar", "biogas"),
     "Gebäude und Wärme": ("wärme", "gebäude", "sanierung", "heizung", "dämmung", "liegenschaft", "fernwärme"),
-    "Mobilität": ("mobilität", "radverkehr", "öpnv", "verkehr", "ladeinfrastruktur", "ladesäule", "carsharing", "radweg", "pendler"),
+    "Mobilität": (
+        "mobilität",
+        "radverkehr",
+        "öpnv",
+        "verkehr",
+        "ladeinfrastruktur",
+        "ladesäule",
+        "carsharing",
+        "radweg",
+        "pendler",
+    ),
     "Klimaanpassung": ("klimaanpassung", "starkregen", "hitze", "hochwasser", "dürre", "anpassung", "überflutung"),
-    "Beteiligung und Kommunikation": ("beteiligung", "öffentlichkeitsarbeit", "kommunikation", "bürgerinnen", "kampagne", "bürgerbeteiligung", "veranstaltung"),
+    "Beteiligung und Kommunikation": (
+        "beteiligung",
+        "öffentlichkeitsarbeit",
+        "kommunikation",
+        "bürgerinnen",
+        "kampagne",
+        "bürgerbeteiligung",
+        "veranstaltung",
+    ),
     "kreisangehörige Gemeinden": ("gemeinde", "kommune", "bürgermeister", "kreisangehörig", "kreisgebiet"),
     "Förderung": ("förder", "kommunalrichtlinie", "zuschuss", "fördermittel", "förderprogramm"),
-    "Klimaschutzmanagement": ("klimaschutzmanage", "klimaschutzmanager", "klimaschutzkonzept", "controlling", "treibhausgasbilanz"),
+    "Klimaschutzmanagement": (
+        "klimaschutzmanage",
+        "klimaschutzmanager",
+        "klimaschutzkonzept",
+        "controlling",
+        "treibhausgasbilanz",
+    ),
     "Beschaffung": ("beschaffung", "vergabe", "einkauf", "ausschreibung"),
     "Landwirtschaft": ("landwirtschaft", "landwirt", "moor", "humus", "acker"),
     "Abfall und Kreislaufwirtschaft": ("abfall", "kreislauf", "recycling", "wertstoff"),
@@ -44,7 +84,10 @@ _TOPIC_CUES: dict[str, tuple[str, ...]] = {
 _TYPE_CUES: tuple[tuple[str, str], ...] = (
     (r"klimaschutzkonzept|klimaschutzplan|masterplan\s+100", "Klimaschutzkonzept"),
     (r"ergebnisprotokoll|protokoll|niederschrift", "Workshop-Protokoll"),
-    (r"dokumentation\s+des\s+workshops|workshop-?ergebnisse|ergebnisse\s+des\s+workshops|ergebnisdokumentation", "Workshop-Ergebnis"),
+    (
+        r"dokumentation\s+des\s+workshops|workshop-?ergebnisse|ergebnisse\s+des\s+workshops|ergebnisdokumentation",
+        "Workshop-Ergebnis",
+    ),
     (r"leitfaden|handreichung|arbeitshilfe|handlungsleitfaden", "Leitfaden"),
     (r"praxisbeispiel|good[\s-]practice|steckbrief|best[\s-]practice", "Good Practice"),
     (r"sachstandsbericht|jahresbericht|abschlussbericht|bericht", "Bericht"),
@@ -55,6 +98,7 @@ _YEAR = r"(19[9]\d|20\d\d)"
 
 # counties
 
+
 @lru_cache(maxsize=1)
 def counties() -> dict[str, str]:
     """Canonical county name -> federal state, for all 294 Landkreise."""
@@ -63,10 +107,10 @@ def counties() -> dict[str, str]:
 
 
 def _core(name: str) -> str:
-    """"Landkreis Rotenburg (Wümme)" -> "rotenburg (wümme)"; "Rhein-Sieg-Kreis" -> itself."""
+    """ "Landkreis Rotenburg (Wümme)" -> "rotenburg (wümme)"; "Rhein-Sieg-Kreis" -> itself."""
     for prefix in ("Landkreis ", "Kreis "):
         if name.startswith(prefix):
-            return name[len(prefix):].lower()
+            return name[len(prefix) :].lower()
     return name.lower()
 
 
@@ -123,6 +167,7 @@ def detect_county(title: str, text: str) -> str | None:
 
 
 # document types, years, topics
+
 
 def canonical_doc_type(name: str) -> str | None:
     return next((t for t in DOC_TYPES if t.lower() == name.strip().lower()), None)
@@ -188,6 +233,7 @@ def detect_metadata(title: str | None, text: str, format: str, created: str | No
 
 # user-given metadata
 
+
 def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metadata:
     """User-supplied metadata checked against the vocabularies; raises with the allowed values."""
     problems = []
@@ -208,8 +254,14 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
     if problems:
         raise KbError(f"{source}: " + "; ".join(problems))
     county = given.county and (canonical_county(given.county) or " ".join(given.county.split()))
-    return Metadata(title=given.title, county=county or None, doc_type=doc_type, year=given.year,
-                    topics=topics, source_url=given.source_url)
+    return Metadata(
+        title=given.title,
+        county=county or None,
+        doc_type=doc_type,
+        year=given.year,
+        topics=topics,
+        source_url=given.source_url,
+    )
 
 
 def read_sidecar(path: Path) -> Metadata:
@@ -233,8 +285,14 @@ def read_sidecar(path: Path) -> Metadata:
     for key in ("title", "county", "doc_type", "source_url"):
         if data.get(key) is not None and not isinstance(data[key], str):
             raise IngestError(sidecar, f"'{key}' muss ein Text sein.")
-    given = Metadata(title=data.get("title"), county=data.get("county"), doc_type=data.get("doc_type"),
-                     year=year, topics=topics, source_url=data.get("source_url"))
+    given = Metadata(
+        title=data.get("title"),
+        county=data.get("county"),
+        doc_type=data.get("doc_type"),
+        year=year,
+        topics=topics,
+        source_url=data.get("source_url"),
+    )
     try:
         return validated_metadata(given, source=sidecar)
     except KbError as error:

@@ -30,7 +30,9 @@ def load_pdf(path: Path) -> LoadedDocument:
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as error:
         message = str(error) or type(error).__name__
         if "decrypt" in message.lower() or "encrypt" in message.lower():
-            raise IngestError(path, "Das PDF ist verschlüsselt (Passwortschutz) und kann nicht gelesen werden.") from None
+            raise IngestError(
+                path, "Das PDF ist verschlüsselt (Passwortschutz) und kann nicht gelesen werden."
+            ) from None
         raise IngestError(path, f"Das PDF ist beschädigt und kann nicht gelesen werden ({message}).") from None
     if not raw_pages:
         raise IngestError(path, "Das PDF hat keine Seiten.")

@@ -73,11 +73,9 @@ class Splitter:
                 if units and _continues(units[-1].text, sentence) and a == 0:
                     previous = units.pop()
                     sentence = join_hyphenated(previous.text + "\n" + sentence).replace("\n", " ")
-                    units.append(self._unit(sentence, previous.start, block_start + b,
-                                            previous.page_start, block.page))
+                    units.append(self._unit(sentence, previous.start, block_start + b, previous.page_start, block.page))
                 else:
-                    units.append(self._unit(sentence, block_start + a, block_start + b,
-                                            block.page, block.page))
+                    units.append(self._unit(sentence, block_start + a, block_start + b, block.page, block.page))
         return sections
 
     def _unit(self, text: str, start: int, end: int, first: int | None, last: int | None) -> _Unit:
@@ -93,8 +91,7 @@ class Splitter:
             while take > 1 and self.count_tokens(" ".join(words[:take])) > limit:
                 take = max(1, take * limit // max(self.count_tokens(" ".join(words[:take])), 1) - 1)
             text, words = " ".join(words[:take]), words[take:]
-            pieces.append(_Unit(text, unit.start, unit.end, unit.page_start, unit.page_end,
-                                self.count_tokens(text)))
+            pieces.append(_Unit(text, unit.start, unit.end, unit.page_start, unit.page_end, self.count_tokens(text)))
         return pieces
 
     def _pack(self, units: list[_Unit], heading_path: tuple[str, ...]) -> list[list[_Unit]]:
@@ -139,12 +136,18 @@ class Splitter:
         if tokens > self.max_tokens:
             raise ValueError(f"a passage of {tokens} tokens exceeds the limit of {self.max_tokens}")
         pages = [p for unit in group for p in (unit.page_start, unit.page_end) if p is not None]
-        return [PassageDraft(
-            ordinal=ordinal, text=text,
-            page_start=min(pages) if pages else None, page_end=max(pages) if pages else None,
-            heading_path=heading_path, char_start=group[0].start, char_end=group[-1].end,
-            token_count=tokens,
-        )]
+        return [
+            PassageDraft(
+                ordinal=ordinal,
+                text=text,
+                page_start=min(pages) if pages else None,
+                page_end=max(pages) if pages else None,
+                heading_path=heading_path,
+                char_start=group[0].start,
+                char_end=group[-1].end,
+                token_count=tokens,
+            )
+        ]
 
 
 def _continues(previous: str, sentence: str) -> bool:

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.documents import DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
+from kb.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
 from kb.errors import DocumentNotFound
 
 # Each entry moves the schema from version i to i + 1; never edit a released entry, append.
@@ -57,8 +57,7 @@ _DOCUMENT_COLUMNS = (
     "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id) AS passage_count"
 )
 _PASSAGE_COLUMNS = (
-    "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, "
-    "token_count"
+    "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, token_count"
 )
 
 
@@ -127,18 +126,14 @@ class Catalogue:
         return _document(row) if row else None
 
     def get(self, document_id: int) -> DocumentRecord:
-        row = self._db.execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)
-        ).fetchone()
+        row = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)).fetchone()
         if row is None:
             raise DocumentNotFound(f"Dokument {document_id} gibt es nicht.")
         return _document(row)
 
     def documents(self, status: str | None = None) -> list[DocumentRecord]:
         where, args = ("WHERE status = ?", (status,)) if status else ("", ())
-        rows = self._db.execute(
-            f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY id", args
-        ).fetchall()
+        rows = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY id", args).fetchall()
         return [_document(row) for row in rows]
 
     def upsert_document(
@@ -161,13 +156,22 @@ class Catalogue:
         """
         now = _now()
         values = (
-            content_hash, file_name, format, metadata.title, metadata.county, metadata.doc_type,
-            metadata.year, json.dumps(metadata.topics, ensure_ascii=False), metadata.source_url,
-            page_count, json.dumps(list(pages_without_text)), status, error, now,
+            content_hash,
+            file_name,
+            format,
+            metadata.title,
+            metadata.county,
+            metadata.doc_type,
+            metadata.year,
+            json.dumps(metadata.topics, ensure_ascii=False),
+            metadata.source_url,
+            page_count,
+            json.dumps(list(pages_without_text)),
+            status,
+            error,
+            now,
         )
-        existing = self._db.execute(
-            "SELECT id FROM documents WHERE source_key = ?", (source_key,)
-        ).fetchone()
+        existing = self._db.execute("SELECT id FROM documents WHERE source_key = ?", (source_key,)).fetchone()
         if existing:
             self._db.execute(
                 "UPDATE documents SET content_hash=?, file_name=?, format=?, title=?, county=?, "
@@ -205,14 +209,31 @@ class Catalogue:
                 "INSERT INTO passages (document_id, ordinal, text, page_start, page_end, "
                 "heading_path, char_start, char_end, token_count) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
-                    document_id, draft.ordinal, draft.text, draft.page_start, draft.page_end,
-                    json.dumps(list(draft.heading_path), ensure_ascii=False), draft.char_start,
-                    draft.char_end, draft.token_count,
+                    document_id,
+                    draft.ordinal,
+                    draft.text,
+                    draft.page_start,
+                    draft.page_end,
+                    json.dumps(list(draft.heading_path), ensure_ascii=False),
+                    draft.char_start,
+                    draft.char_end,
+                    draft.token_count,
                 ),
             )
-            stored.append(Passage(int(cursor.lastrowid), document_id, draft.ordinal, draft.text,
-                                  draft.page_start, draft.page_end, draft.heading_path,
-                                  draft.char_start, draft.char_end, draft.token_count))
+            stored.append(
+                Passage(
+                    int(cursor.lastrowid),
+                    document_id,
+                    draft.ordinal,
+                    draft.text,
+                    draft.page_start,
+                    draft.page_end,
+                    draft.heading_path,
+                    draft.char_start,
+                    draft.char_end,
+                    draft.token_count,
+                )
+            )
         return stored
 
     def passage_ids(self, document_id: int) -> list[int]:
@@ -234,8 +255,7 @@ class Catalogue:
         for start in range(0, len(ids), 500):
             chunk = ids[start : start + 500]
             rows = self._db.execute(
-                f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN "
-                f"({','.join('?' * len(chunk))})",
+                f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ).fetchall()
             found.update((row["id"], _passage(row)) for row in rows)
@@ -253,8 +273,7 @@ class Catalogue:
 
     def count_passages(self) -> int:
         return self._db.execute(
-            "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.document_id "
-            "WHERE d.status = 'ready'"
+            "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.document_id WHERE d.status = 'ready'"
         ).fetchone()[0]
 
     def matching_passage_ids(self, filters: SearchFilters) -> list[int]:
@@ -267,29 +286,27 @@ class Catalogue:
 
     def passage_sources(self) -> dict[int, str]:
         """Passage id -> its document's source key (evaluation maps passages to documents)."""
-        rows = self._db.execute(
-            "SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id"
-        )
+        rows = self._db.execute("SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id")
         return {row[0]: row[1] for row in rows}
 
     def has_unready(self) -> bool:
-        return self._db.execute(
-            "SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'pending')"
-        ).fetchone()[0] == 1
+        return self._db.execute("SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'pending')").fetchone()[0] == 1
 
-    def facets(self, filters: SearchFilters = SearchFilters()) -> dict[str, list[tuple[str, int]]]:
+    def facets(self, filters: SearchFilters = NO_FILTERS) -> dict[str, list[tuple[str, int]]]:
         """Document counts per county, document type, topic and year among ready documents."""
         where, args = _filter_sql(filters)
         facets = {}
         for name, expression in (("county", "d.county"), ("doc_type", "d.doc_type"), ("year", "d.year")):
             rows = self._db.execute(
                 f"SELECT {expression} AS value, COUNT(*) FROM documents d WHERE {where} "
-                f"AND {expression} IS NOT NULL GROUP BY value ORDER BY COUNT(*) DESC, value", args
+                f"AND {expression} IS NOT NULL GROUP BY value ORDER BY COUNT(*) DESC, value",
+                args,
             ).fetchall()
             facets[name] = [(row[0], row[1]) for row in rows]
         rows = self._db.execute(
             f"SELECT t.value, COUNT(*) FROM documents d, json_each(d.topics) t WHERE {where} "
-            "GROUP BY t.value ORDER BY COUNT(*) DESC, t.value", args
+            "GROUP BY t.value ORDER BY COUNT(*) DESC, t.value",
+            args,
         ).fetchall()
         facets["topic"] = [(row[0], row[1]) for row in rows]
         return facets
@@ -303,8 +320,12 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         file_name=row["file_name"],
         format=row["format"],
         metadata=Metadata(
-            title=row["title"], county=row["county"], doc_type=row["doc_type"], year=row["year"],
-            topics=json.loads(row["topics"]), source_url=row["source_url"],
+            title=row["title"],
+            county=row["county"],
+            doc_type=row["doc_type"],
+            year=row["year"],
+            topics=json.loads(row["topics"]),
+            source_url=row["source_url"],
         ),
         page_count=row["page_count"],
         pages_without_text=json.loads(row["pages_without_text"]),
@@ -318,10 +339,16 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
 
 def _passage(row: sqlite3.Row) -> Passage:
     return Passage(
-        id=row["id"], document_id=row["document_id"], ordinal=row["ordinal"], text=row["text"],
-        page_start=row["page_start"], page_end=row["page_end"],
-        heading_path=tuple(json.loads(row["heading_path"])), char_start=row["char_start"],
-        char_end=row["char_end"], token_count=row["token_count"],
+        id=row["id"],
+        document_id=row["document_id"],
+        ordinal=row["ordinal"],
+        text=row["text"],
+        page_start=row["page_start"],
+        page_end=row["page_end"],
+        heading_path=tuple(json.loads(row["heading_path"])),
+        char_start=row["char_start"],
+        char_end=row["char_end"],
+        token_count=row["token_count"],
     )
 
 

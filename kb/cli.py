@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -22,6 +24,13 @@ def _open(ctx: click.Context):  # noqa: ANN202 - kb.service.KnowledgeBase, impor
     return ctx.obj["kb"]
 
 
+class _Failure(click.ClickException):
+    """A user-facing error: one German line on stderr, exit status 1, no traceback."""
+
+    def show(self, file: object = None) -> None:
+        click.echo(f"Fehler: {self.message}", err=True)
+
+
 class _Group(click.Group):
     """Turns every ``KbError`` into a one-line message and exit status 1."""
 
@@ -29,19 +38,23 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except KbError as error:
-            raise click.ClickException(str(error)) from None
+            raise _Failure(str(error)) from None
 
 
 @click.group(cls=_Group)
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="KB_DATA_DIR",
-              help="Datenverzeichnis (Katalog, Originale, Indizes). Standard: ./kb-data")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="KB_DATA_DIR",
+    help="Datenverzeichnis (Katalog, Originale, Indizes). Standard: ./kb-data",
+)
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None) -> None:
     """Kreiswissen: Praxiswissen der Landkreise zum kommunalen Klimaschutz durchsuchen."""
     try:
         ctx.obj = {"config": Config.from_env(data_dir=data_dir)}
     except ValueError as error:
-        raise click.ClickException(str(error)) from None
+        raise _Failure(str(error)) from None
 
 
 @cli.command()
@@ -54,18 +67,28 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 @click.option("--source-url", help="Herkunft (URL).")
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON ausgeben.")
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[Path, ...], title: str | None, county: str | None,
-           doc_type: str | None, year: int | None, topics: tuple[str, ...],
-           source_url: str | None, as_json: bool) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[Path, ...],
+    title: str | None,
+    county: str | None,
+    doc_type: str | None,
+    year: int | None,
+    topics: tuple[str, ...],
+    source_url: str | None,
+    as_json: bool,
+) -> None:
     """Dateien und Ordner (rekursiv) aufnehmen; unveränderte Dateien werden übersprungen."""
     from tqdm import tqdm
 
     from ingest.metadata import validated_metadata
 
-    given = validated_metadata(Metadata(title=title, county=county, doc_type=doc_type, year=year,
-                                        topics=list(topics), source_url=source_url))
+    given = validated_metadata(
+        Metadata(title=title, county=county, doc_type=doc_type, year=year, topics=list(topics), source_url=source_url)
+    )
     kb = _open(ctx)
     with tqdm(desc="Aufnahme", unit=" Datei", file=sys.stderr, disable=as_json or None) as bar:
+
         def on_file(result) -> None:  # noqa: ANN001 - kb.ingestion.FileResult
             bar.update(1)
             bar.set_postfix_str(Path(result.path).name[:40])
@@ -100,8 +123,10 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
     for d in documents:
         m = d.metadata
         status = "" if d.status == "ready" else f" [{d.status}]"
-        click.echo(f"{d.id:>4}  {d.file_name}{status}  · {m.title} · {m.county or '–'} · "
-                   f"{m.doc_type or '–'} · {m.year or '–'} · {d.passage_count} Passagen")
+        click.echo(
+            f"{d.id:>4}  {d.file_name}{status}  · {m.title} · {m.county or '–'} · "
+            f"{m.doc_type or '–'} · {m.year or '–'} · {d.passage_count} Passagen"
+        )
     click.echo(f"{len(documents)} Dokumente")
 
 
@@ -151,6 +176,7 @@ def reindex(ctx: click.Context) -> None:
 
     kb = _open(ctx)
     with tqdm(desc="Neuaufbau", unit=" Passagen", file=sys.stderr) as bar:
+
         def on_progress(done: int, total: int) -> None:
             bar.total = total
             bar.update(done - bar.n)
@@ -179,39 +205,38 @@ def check(ctx: click.Context, repair: bool) -> None:
 
 
 def _filter_options(command):  # noqa: ANN001, ANN202 - click decorator
-    for option in reversed((
-        click.option("--county", "counties", multiple=True, help="Nur dieser Landkreis (mehrfach möglich)."),
-        click.option("--type", "doc_types", multiple=True, help="Nur dieser Dokumenttyp (mehrfach möglich)."),
-        click.option("--topic", "topics", multiple=True, help="Nur dieses Handlungsfeld (mehrfach möglich)."),
-        click.option("--year-from", type=int, help="Frühestes Jahr."),
-        click.option("--year-to", type=int, help="Spätestes Jahr."),
-        click.option("--document", "document_ids", multiple=True, type=int, help="Nur dieses Dokument (Nummer)."),
-        click.option("--limit", default=10, show_default=True, help="Anzahl der Treffer."),
-        click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON (wie die API)."),
-    )):
+    for option in reversed(
+        (
+            click.option("--county", "counties", multiple=True, help="Nur dieser Landkreis (mehrfach möglich)."),
+            click.option("--type", "doc_types", multiple=True, help="Nur dieser Dokumenttyp (mehrfach möglich)."),
+            click.option("--topic", "topics", multiple=True, help="Nur dieses Handlungsfeld (mehrfach möglich)."),
+            click.option("--year-from", type=int, help="Frühestes Jahr."),
+            click.option("--year-to", type=int, help="Spätestes Jahr."),
+            click.option("--document", "document_ids", multiple=True, type=int, help="Nur dieses Dokument (Nummer)."),
+            click.option("--limit", default=10, show_default=True, help="Anzahl der Treffer."),
+            click.option("--json", "as_json", is_flag=True, help="Ausgabe als JSON (wie die API)."),
+        )
+    ):
         command = option(command)
     return command
 
 
 def _filters(options: dict) -> SearchFilters:
     return SearchFilters(
-        counties=tuple(options.pop("counties")), doc_types=tuple(options.pop("doc_types")),
-        topics=tuple(options.pop("topics")), year_from=options.pop("year_from"),
-        year_to=options.pop("year_to"), document_ids=tuple(options.pop("document_ids")),
+        counties=tuple(options.pop("counties")),
+        doc_types=tuple(options.pop("doc_types")),
+        topics=tuple(options.pop("topics")),
+        year_from=options.pop("year_from"),
+        year_to=options.pop("year_to"),
+        document_ids=tuple(options.pop("document_ids")),
     )
 
 
 def _echo_hit(number: int, hit: dict) -> None:
-    import re
-
-    text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True, fg="yellow"),
-                  hit["highlight"])
-    click.echo(click.style(f"{number}. {hit['title']}", bold=True)
-               + f"  ({hit['citation']}; Score {hit['score']:.3f})")
+    text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True, fg="yellow"), hit["highlight"])
+    click.echo(click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}; Score {hit['score']:.3f})")
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
-    import html
-
     click.echo("   " + html.unescape(text) + "\n")
 
 
@@ -221,8 +246,9 @@ def _echo_hit(number: int, hit: dict) -> None:
 @click.option("--offset", default=0, help="Treffer überspringen (Blättern).")
 @_filter_options
 @click.pass_context
-def search(ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int,
-           **options: object) -> None:
+def search(
+    ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int, **options: object
+) -> None:
     """Passagen zu Stichwörtern oder einer Frage finden."""
     from kb.presenters import search_json
 
@@ -293,7 +319,8 @@ def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: 
     """Suchqualität auf einem BEIR-Datensatz messen (nDCG@10, Recall@10/100, MRR@10)."""
     from tqdm import tqdm
 
-    from kb.evaluation import MEASURES, evaluate as run
+    from kb.evaluation import MEASURES
+    from kb.evaluation import evaluate as run
     from kb.search import MODES
 
     bars: dict[str, tqdm] = {}

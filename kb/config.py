@@ -43,9 +43,7 @@ class Config:
 
     def resolved(self) -> Config:
         """The same settings with user-relative paths expanded."""
-        return dataclasses.replace(
-            self, data_dir=self.data_dir.expanduser(), model_dir=self.model_dir.expanduser()
-        )
+        return dataclasses.replace(self, data_dir=self.data_dir.expanduser(), model_dir=self.model_dir.expanduser())
 
     @property
     def catalogue_path(self) -> Path:

@@ -18,8 +18,14 @@ class ConsistencyReport:
 
     @property
     def ok(self) -> bool:
-        return not (self.missing_vectors or self.stray_vectors or self.duplicate_vectors
-                    or self.missing_keywords or self.stray_keywords or self.unfinished_documents)
+        return not (
+            self.missing_vectors
+            or self.stray_vectors
+            or self.duplicate_vectors
+            or self.missing_keywords
+            or self.stray_keywords
+            or self.unfinished_documents
+        )
 
     def lines(self) -> list[str]:
         problems = [
@@ -34,8 +40,9 @@ class ConsistencyReport:
         return lines or [f"In Ordnung: {self.passages} Passagen, je ein Vektor und ein Stichwort-Eintrag."]
 
 
-def compare(catalogue_ids: set[int], vector_ids: list[int], keyword_ids: set[int],
-            unfinished: list[int]) -> ConsistencyReport:
+def compare(
+    catalogue_ids: set[int], vector_ids: list[int], keyword_ids: set[int], unfinished: list[int]
+) -> ConsistencyReport:
     vectors = Counter(vector_ids)
     return ConsistencyReport(
         passages=len(catalogue_ids),

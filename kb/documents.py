@@ -114,8 +114,14 @@ class SearchFilters:
     document_ids: tuple[int, ...] = ()
 
     def is_empty(self) -> bool:
-        return not (self.counties or self.doc_types or self.topics or self.document_ids
-                    or self.year_from is not None or self.year_to is not None)
+        return not (
+            self.counties
+            or self.doc_types
+            or self.topics
+            or self.document_ids
+            or self.year_from is not None
+            or self.year_to is not None
+        )
 
 
 def passage_context(heading_path: tuple[str, ...], text: str) -> str:
@@ -124,3 +130,6 @@ def passage_context(heading_path: tuple[str, ...], text: str) -> str:
     The splitter sizes passages by the tokens of exactly this string, so nothing is cut later.
     """
     return f"{heading_path[-1]}\n{text}" if heading_path else text
+
+
+NO_FILTERS = SearchFilters()

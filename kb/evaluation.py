@@ -62,8 +62,7 @@ def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, in
     return kb
 
 
-def score_runs(beir: BeirSet, rankings: dict[str, list[tuple[int, float]]],
-               key_of: dict[int, str]) -> dict[str, float]:
+def score_runs(beir: BeirSet, rankings: dict[str, list[tuple[int, float]]], key_of: dict[int, str]) -> dict[str, float]:
     """The measures for passage rankings per query, judged on documents (best passage counts)."""
     import ir_measures
 
@@ -78,8 +77,13 @@ def score_runs(beir: BeirSet, rankings: dict[str, list[tuple[int, float]]],
     return {name: round(float(scores[m]), 4) for name, m in measures.items()}
 
 
-def evaluate(folder: Path, config: Config, *, modes: tuple[str, ...] = MODES,
-             on_progress: Callable[[str, int, int], None] | None = None) -> dict[str, dict[str, float]]:
+def evaluate(
+    folder: Path,
+    config: Config,
+    *,
+    modes: tuple[str, ...] = MODES,
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, dict[str, float]]:
     """Run every query of a BEIR set in each mode and score the rankings with ir-measures."""
     beir = BeirSet.read(folder)
     kb = index_set(beir, config, on_progress)
@@ -92,8 +96,9 @@ def evaluate(folder: Path, config: Config, *, modes: tuple[str, ...] = MODES,
         for mode in modes:
             rankings = {}
             for done, (query_id, vector) in enumerate(zip(query_ids, vectors, strict=True), 1):
-                rankings[query_id], _, _ = searcher.rank(beir.queries[query_id], mode=mode,
-                                                         depth=3 * _DEPTH, query_vector=vector)
+                rankings[query_id], _, _ = searcher.rank(
+                    beir.queries[query_id], mode=mode, depth=3 * _DEPTH, query_vector=vector
+                )
                 if on_progress:
                     on_progress(mode, done, len(query_ids))
             results[mode] = score_runs(beir, rankings, key_of)

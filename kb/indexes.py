@@ -37,8 +37,7 @@ class IndexSet:
     def vector_path(self) -> Path:
         return self.folder / "vectors.faiss"
 
-    def add(self, document_id: int, metadata: Metadata, passages: Sequence[Passage],
-            vectors: np.ndarray) -> None:
+    def add(self, document_id: int, metadata: Metadata, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         self.vectors.add([p.id for p in passages], vectors)
         self.keywords.add([keyword_entry(p, document_id, metadata) for p in passages])
 

@@ -53,21 +53,29 @@ class IngestReport:
 
     def as_dict(self) -> dict:
         return {
-            "added": self.count(ADDED), "updated": self.count(UPDATED),
-            "unchanged": self.count(UNCHANGED), "failed": self.count(FAILED),
-            "skipped": self.count(SKIPPED), "passages": self.passages,
+            "added": self.count(ADDED),
+            "updated": self.count(UPDATED),
+            "unchanged": self.count(UNCHANGED),
+            "failed": self.count(FAILED),
+            "skipped": self.count(SKIPPED),
+            "passages": self.passages,
             "pages_without_text": self.pages_without_text,
             "files": [
-                {"path": f.path, "outcome": f.outcome, "document_id": f.document_id,
-                 "passages": f.passages, "pages": f.pages,
-                 "pages_without_text": f.pages_without_text, "message": f.message}
+                {
+                    "path": f.path,
+                    "outcome": f.outcome,
+                    "document_id": f.document_id,
+                    "passages": f.passages,
+                    "pages": f.pages,
+                    "pages_without_text": f.pages_without_text,
+                    "message": f.message,
+                }
                 for f in self.files
             ],
         }
 
 
-def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool],
-             exclude: Path) -> Iterator[tuple[Path, bool]]:
+def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool], exclude: Path) -> Iterator[tuple[Path, bool]]:
     """Files to ingest, as ``(path, explicit)``; folders are walked recursively in name order.
 
     Files found in a folder walk that no loader supports are yielded with ``explicit=False`` so
@@ -79,9 +87,13 @@ def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool],
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith(".") for part in relative) \
-                        and not child.name.endswith(".meta.json") and "__pycache__" not in relative \
-                        and not child.resolve().is_relative_to(exclude):
+                if (
+                    child.is_file()
+                    and not any(part.startswith(".") for part in relative)
+                    and not child.name.endswith(".meta.json")
+                    and "__pycache__" not in relative
+                    and not child.resolve().is_relative_to(exclude)
+                ):
                     yield child, is_supported(child)
         else:
             yield path, True
@@ -118,4 +130,3 @@ def describe(loaded: LoadedDocument, given: Metadata, sidecar: Metadata, fallbac
         merged.county = canonical_county(merged.county) or merged.county
     merged.title = merged.title or fallback_title
     return merged
-

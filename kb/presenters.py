@@ -9,20 +9,38 @@ from kb.search import Answer, Hit, SearchResult
 def document_json(d: DocumentRecord) -> dict:
     m = d.metadata
     return {
-        "id": d.id, "title": m.title, "file_name": d.file_name, "format": d.format,
-        "county": m.county, "doc_type": m.doc_type, "year": m.year, "topics": m.topics,
-        "source_url": m.source_url, "page_count": d.page_count,
-        "pages_without_text": d.pages_without_text, "passages": d.passage_count,
-        "status": d.status, "error": d.error, "content_hash": d.content_hash,
-        "added_at": d.added_at, "updated_at": d.updated_at,
+        "id": d.id,
+        "title": m.title,
+        "file_name": d.file_name,
+        "format": d.format,
+        "county": m.county,
+        "doc_type": m.doc_type,
+        "year": m.year,
+        "topics": m.topics,
+        "source_url": m.source_url,
+        "page_count": d.page_count,
+        "pages_without_text": d.pages_without_text,
+        "passages": d.passage_count,
+        "status": d.status,
+        "error": d.error,
+        "content_hash": d.content_hash,
+        "added_at": d.added_at,
+        "updated_at": d.updated_at,
     }
 
 
 def passage_json(p: Passage) -> dict:
     return {
-        "id": p.id, "document_id": p.document_id, "ordinal": p.ordinal, "text": p.text,
-        "page_start": p.page_start, "page_end": p.page_end, "heading_path": list(p.heading_path),
-        "char_start": p.char_start, "char_end": p.char_end, "token_count": p.token_count,
+        "id": p.id,
+        "document_id": p.document_id,
+        "ordinal": p.ordinal,
+        "text": p.text,
+        "page_start": p.page_start,
+        "page_end": p.page_end,
+        "heading_path": list(p.heading_path),
+        "char_start": p.char_start,
+        "char_end": p.char_end,
+        "token_count": p.token_count,
     }
 
 
@@ -40,11 +58,21 @@ def citation(document: DocumentRecord, page_start: int | None, page_end: int | N
 def hit_json(hit: Hit) -> dict:
     p, d = hit.passage, hit.document
     return {
-        "passage_id": p.id, "document_id": d.id, "title": d.metadata.title,
-        "file_name": d.file_name, "format": d.format, "county": d.metadata.county,
-        "doc_type": d.metadata.doc_type, "year": d.metadata.year, "topics": d.metadata.topics,
-        "page": p.page_start, "page_end": p.page_end, "heading": list(p.heading_path),
-        "text": p.text, "highlight": hit.highlight, "score": round(hit.score, 6),
+        "passage_id": p.id,
+        "document_id": d.id,
+        "title": d.metadata.title,
+        "file_name": d.file_name,
+        "format": d.format,
+        "county": d.metadata.county,
+        "doc_type": d.metadata.doc_type,
+        "year": d.metadata.year,
+        "topics": d.metadata.topics,
+        "page": p.page_start,
+        "page_end": p.page_end,
+        "heading": list(p.heading_path),
+        "text": p.text,
+        "highlight": hit.highlight,
+        "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
     }
@@ -52,16 +80,22 @@ def hit_json(hit: Hit) -> dict:
 
 def filters_json(filters: SearchFilters) -> dict:
     return {
-        "county": list(filters.counties), "type": list(filters.doc_types),
-        "topic": list(filters.topics), "year_from": filters.year_from, "year_to": filters.year_to,
+        "county": list(filters.counties),
+        "type": list(filters.doc_types),
+        "topic": list(filters.topics),
+        "year_from": filters.year_from,
+        "year_to": filters.year_to,
         "document": list(filters.document_ids),
     }
 
 
 def search_json(result: SearchResult, offset: int = 0) -> dict:
     return {
-        "query": result.query, "mode": result.mode, "filters": filters_json(result.filters),
-        "offset": offset, "candidates": result.candidates,
+        "query": result.query,
+        "mode": result.mode,
+        "filters": filters_json(result.filters),
+        "offset": offset,
+        "candidates": result.candidates,
         "hits": [hit_json(hit) for hit in result.hits],
     }
 
@@ -69,19 +103,31 @@ def search_json(result: SearchResult, offset: int = 0) -> dict:
 def answer_json(answer: Answer) -> dict:
     documents: dict[int, dict] = {}
     for hit in answer.hits:
-        entry = documents.setdefault(hit.document.id, {
-            "document_id": hit.document.id, "title": hit.document.metadata.title,
-            "county": hit.document.metadata.county, "doc_type": hit.document.metadata.doc_type,
-            "year": hit.document.metadata.year, "passages": [],
-        })
+        entry = documents.setdefault(
+            hit.document.id,
+            {
+                "document_id": hit.document.id,
+                "title": hit.document.metadata.title,
+                "county": hit.document.metadata.county,
+                "doc_type": hit.document.metadata.doc_type,
+                "year": hit.document.metadata.year,
+                "passages": [],
+            },
+        )
         entry["passages"].append(hit_json(hit))
     by_id = {hit.passage.id: hit for hit in answer.hits}
     return {
-        "query": answer.query, "filters": filters_json(answer.filters),
+        "query": answer.query,
+        "filters": filters_json(answer.filters),
         "answer": [
-            {"text": s.text, "score": round(s.score, 6), "passage_id": s.passage_id,
-             "document_id": s.document_id, "page": s.page,
-             "citation": citation(by_id[s.passage_id].document, s.page)}
+            {
+                "text": s.text,
+                "score": round(s.score, 6),
+                "passage_id": s.passage_id,
+                "document_id": s.document_id,
+                "page": s.page,
+                "citation": citation(by_id[s.passage_id].document, s.page),
+            }
             for s in answer.sentences
         ],
         "documents": list(documents.values()),

@@ -9,7 +9,7 @@ import numpy as np
 
 from index.fusion import convex_fusion
 from kb.catalogue import Catalogue
-from kb.documents import DocumentRecord, Passage, SearchFilters, passage_context
+from kb.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
 from kb.errors import InvalidQuery, KbError
 from kb.indexes import IndexSet
 
@@ -59,8 +59,9 @@ class Answer:
 class Searcher:
     """Runs queries against one catalogue and index set with one embedding model."""
 
-    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: object,
-                 dense_weight: float = DENSE_WEIGHT) -> None:
+    def __init__(
+        self, catalogue: Catalogue, indexes: IndexSet, embedder: object, dense_weight: float = DENSE_WEIGHT
+    ) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
         self.embedder = embedder
@@ -95,10 +96,13 @@ class Searcher:
             if county.lower() not in known_counties:
                 raise InvalidQuery(
                     f"Unbekannter Landkreis {county!r}. Vorhanden: "
-                    + (", ".join(sorted(known_counties.values())) or "keiner") + "."
+                    + (", ".join(sorted(known_counties.values())) or "keiner")
+                    + "."
                 )
-        for value, allowed, label in ((filters.doc_types, DOC_TYPES, "Dokumenttyp"),
-                                      (filters.topics, TOPICS, "Handlungsfeld")):
+        for value, allowed, label in (
+            (filters.doc_types, DOC_TYPES, "Dokumenttyp"),
+            (filters.topics, TOPICS, "Handlungsfeld"),
+        ):
             lowered = {a.lower() for a in allowed}
             for item in value:
                 if item.lower() not in lowered:
@@ -106,16 +110,25 @@ class Searcher:
         if filters.year_from and filters.year_to and filters.year_from > filters.year_to:
             raise InvalidQuery(f"Jahr von ({filters.year_from}) liegt nach Jahr bis ({filters.year_to}).")
 
-    def search(self, query: str, *, filters: SearchFilters = SearchFilters(), mode: str = "hybrid",
-               limit: int = 10, offset: int = 0) -> SearchResult:
+    def search(
+        self, query: str, *, filters: SearchFilters = NO_FILTERS, mode: str = "hybrid", limit: int = 10, offset: int = 0
+    ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
-        ranked, dense, keyword = self.rank(query, mode=mode, filters=filters,
-                                           depth=max(_CANDIDATES, 2 * (limit + offset)))
+        ranked, dense, keyword = self.rank(
+            query, mode=mode, filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
+        )
         hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
         return SearchResult(query, mode, filters, hits, len(ranked))
 
-    def rank(self, query: str, *, mode: str, filters: SearchFilters = SearchFilters(), depth: int = _CANDIDATES,
-             query_vector: np.ndarray | None = None) -> tuple[list, list, list]:
+    def rank(
+        self,
+        query: str,
+        *,
+        mode: str,
+        filters: SearchFilters = NO_FILTERS,
+        depth: int = _CANDIDATES,
+        query_vector: np.ndarray | None = None,
+    ) -> tuple[list, list, list]:
         """Fused ranking plus each retriever's own, as ``(passage_id, score)`` lists, best first."""
         allowed = None
         if not filters.is_empty() or self.catalogue.has_unready():
@@ -148,8 +161,16 @@ class Searcher:
                 continue
             if passage.document_id not in documents:
                 documents[passage.document_id] = self.catalogue.get(passage.document_id)
-            hits.append(Hit(passage, documents[passage.document_id], score, dense_rank.get(item),
-                            keyword_rank.get(item), self.highlight(query, passage.text)))
+            hits.append(
+                Hit(
+                    passage,
+                    documents[passage.document_id],
+                    score,
+                    dense_rank.get(item),
+                    keyword_rank.get(item),
+                    self.highlight(query, passage.text),
+                )
+            )
         return hits
 
     def highlight(self, query: str, text: str) -> str:
@@ -163,8 +184,9 @@ class Searcher:
         parts.append(html.escape(text[last:]))
         return "".join(parts)
 
-    def answer(self, query: str, *, filters: SearchFilters = SearchFilters(), limit: int = 5,
-               max_sentences: int = 3) -> Answer:
+    def answer(
+        self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5, max_sentences: int = 3
+    ) -> Answer:
         """The best passages and, marked among them, the 1–3 sentences that answer best.
 
         Extractive only: sentences are quoted verbatim from the passages, scored by the same
@@ -188,13 +210,18 @@ class Searcher:
         best = float(scores[order[0]])
         chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best - 0.03]
         sentences = [
-            AnswerSentence(candidates[i][0], float(scores[i]), candidates[i][1].passage.id,
-                           candidates[i][1].document.id, candidates[i][1].passage.page_start)
+            AnswerSentence(
+                candidates[i][0],
+                float(scores[i]),
+                candidates[i][1].passage.id,
+                candidates[i][1].document.id,
+                candidates[i][1].passage.page_start,
+            )
             for i in chosen
         ]
         return Answer(result.query, sentences, result.hits, filters)
 
-    def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = SearchFilters()) -> list[Hit]:
+    def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
         """Passages like this one from other documents, those of other counties first."""
         source = self.catalogue.passages_by_id([passage_id]).get(passage_id)
         if source is None:

@@ -6,16 +6,25 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from kb.catalogue import Catalogue
-from kb.config import Config
 import numpy as np
 
+from kb.catalogue import Catalogue
+from kb.config import Config
 from kb.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
 from kb.errors import DocumentNotFound, IngestError, KbError
 from kb.indexes import IndexSet
 from kb.ingestion import (
-    ADDED, FAILED, SKIPPED, UNCHANGED, UPDATED, FileResult, IngestReport, content_hash, describe,
-    discover, keep_original,
+    ADDED,
+    FAILED,
+    SKIPPED,
+    UNCHANGED,
+    UPDATED,
+    FileResult,
+    IngestReport,
+    content_hash,
+    describe,
+    discover,
+    keep_original,
 )
 
 _FLUSH_SECONDS = 30.0  # at most this much ingest work waits for the indexes to be saved
@@ -56,8 +65,12 @@ class KnowledgeBase:
     @property
     def indexes(self) -> IndexSet:
         if self._indexes is None:
-            self._indexes = IndexSet(self.config.index_dir, model_id=self.embedder.model_id,
-                                     dim=self.embedder.dim, ann_threshold=self.config.ann_threshold)
+            self._indexes = IndexSet(
+                self.config.index_dir,
+                model_id=self.embedder.model_id,
+                dim=self.embedder.dim,
+                ann_threshold=self.config.ann_threshold,
+            )
         return self._indexes
 
     @property
@@ -84,9 +97,12 @@ class KnowledgeBase:
 
         if self._tokens is None:
             self._tokens = TokenCounter(self.model_dir)
-        return Splitter(self._tokens.count, max_tokens=self._tokens.max_tokens,
-                        target_tokens=self.config.passage_tokens,
-                        overlap_tokens=self.config.overlap_tokens)
+        return Splitter(
+            self._tokens.count,
+            max_tokens=self._tokens.max_tokens,
+            target_tokens=self.config.passage_tokens,
+            overlap_tokens=self.config.overlap_tokens,
+        )
 
     # documents
 
@@ -151,43 +167,62 @@ class KnowledgeBase:
             digest = content_hash(path)
             existing = self.catalogue.find_by_source(source_key)
             if existing and existing.content_hash == digest and existing.status == "ready":
-                return FileResult(str(path), UNCHANGED, existing.id, existing.passage_count,
-                                  existing.page_count, existing.pages_without_text)
+                return FileResult(
+                    str(path),
+                    UNCHANGED,
+                    existing.id,
+                    existing.passage_count,
+                    existing.page_count,
+                    existing.pages_without_text,
+                )
             loaded = load(path, max_bytes=self.config.max_upload_mb * 1_000_000)
             sidecar = read_sidecar(path)
             metadata = describe(loaded, given, sidecar, fallback_title=path.stem)
             drafts = self._splitter().split(loaded.blocks)
             if not drafts:
                 raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
-            vectors = self.embedder.embed_passages(
-                [passage_context(d.heading_path, d.text) for d in drafts]
-            )
+            vectors = self.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
         except KbError as error:
             return self._failed(path, source_key, error)
         except Exception as error:  # a loader library's bug must not abort the batch
-            return self._failed(path, source_key, IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}"))
+            return self._failed(
+                path, source_key, IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}")
+            )
 
         keep_original(path, digest, self.config.originals_dir)
-        document_id, passages = self._store(source_key, digest, path.name, loaded, metadata, drafts,
-                                            vectors, existing)
+        document_id, passages = self._store(source_key, digest, path.name, loaded, metadata, drafts, vectors, existing)
         waiting.append(document_id)
         outcome = UPDATED if existing and existing.status != "failed" else ADDED
         message = None
         if loaded.pages_without_text:
             message = f"Seiten ohne Text: {', '.join(map(str, loaded.pages_without_text))}"
-        return FileResult(str(path), outcome, document_id, len(passages), loaded.page_count,
-                          loaded.pages_without_text, message)
+        return FileResult(
+            str(path), outcome, document_id, len(passages), loaded.page_count, loaded.pages_without_text, message
+        )
 
-    def _store(self, source_key: str, digest: str, file_name: str, loaded: LoadedDocument,
-               metadata: Metadata, drafts: Sequence[PassageDraft], vectors: np.ndarray,
-               existing: DocumentRecord | None) -> tuple[int, list[Passage]]:
+    def _store(
+        self,
+        source_key: str,
+        digest: str,
+        file_name: str,
+        loaded: LoadedDocument,
+        metadata: Metadata,
+        drafts: Sequence[PassageDraft],
+        vectors: np.ndarray,
+        existing: DocumentRecord | None,
+    ) -> tuple[int, list[Passage]]:
         """Write a document's passages to the catalogue (pending) and to both indexes."""
         old_ids = self.catalogue.passage_ids(existing.id) if existing else []
         with self.catalogue.transaction():
             document_id = self.catalogue.upsert_document(
-                source_key=source_key, content_hash=digest, file_name=file_name,
-                format=loaded.format, metadata=metadata, page_count=loaded.page_count,
-                pages_without_text=loaded.pages_without_text, status="pending",
+                source_key=source_key,
+                content_hash=digest,
+                file_name=file_name,
+                format=loaded.format,
+                metadata=metadata,
+                page_count=loaded.page_count,
+                pages_without_text=loaded.pages_without_text,
+                status="pending",
             )
             passages = self.catalogue.replace_passages(document_id, drafts)
         if existing:
@@ -195,8 +230,9 @@ class KnowledgeBase:
         self.indexes.add(document_id, metadata, passages, vectors)
         return document_id, passages
 
-    def add_texts(self, items: Sequence[tuple[str, str, str]],
-                  on_progress: Callable[[int, int], None] | None = None) -> None:
+    def add_texts(
+        self, items: Sequence[tuple[str, str, str]], on_progress: Callable[[int, int], None] | None = None
+    ) -> None:
         """Index ``(key, title, text)`` records that have no file (evaluation corpora)."""
         from ingest.text import text_document
 
@@ -206,8 +242,9 @@ class KnowledgeBase:
             drafts = splitter.split(loaded.blocks)
             if drafts:
                 vectors = self.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
-                document_id, _ = self._store(key, key, key, loaded, Metadata(title=title), drafts,
-                                             vectors, self.catalogue.find_by_source(key))
+                document_id, _ = self._store(
+                    key, key, key, loaded, Metadata(title=title), drafts, vectors, self.catalogue.find_by_source(key)
+                )
                 self.catalogue.set_status(document_id, "ready")
             if on_progress:
                 on_progress(done, len(items))
@@ -220,9 +257,15 @@ class KnowledgeBase:
         if existing is None and path.is_file():
             with self.catalogue.transaction():
                 document_id = self.catalogue.upsert_document(
-                    source_key=source_key, content_hash=content_hash(path), file_name=path.name,
-                    format=path.suffix.lower().lstrip("."), metadata=Metadata(title=path.stem),
-                    page_count=None, pages_without_text=[], status="failed", error=str(error),
+                    source_key=source_key,
+                    content_hash=content_hash(path),
+                    file_name=path.name,
+                    format=path.suffix.lower().lstrip("."),
+                    metadata=Metadata(title=path.stem),
+                    page_count=None,
+                    pages_without_text=[],
+                    status="failed",
+                    error=str(error),
                 )
         elif existing is not None and existing.status == "failed":
             self.catalogue.set_status(existing.id, "failed", str(error))
@@ -257,8 +300,7 @@ class KnowledgeBase:
         target = self.config.index_dir
         building = target.with_name(target.name + ".new")
         IndexSet.destroy(building)
-        indexes = IndexSet(building, model_id=MODEL_ID, dim=self.embedder.dim,
-                           ann_threshold=self.config.ann_threshold)
+        indexes = IndexSet(building, model_id=MODEL_ID, dim=self.embedder.dim, ann_threshold=self.config.ann_threshold)
         passages = list(self.catalogue.iter_ready_passages())
         documents = {d.id: d for d in self.catalogue.documents("ready")}
         batch = 256
@@ -267,8 +309,7 @@ class KnowledgeBase:
             vectors = self.embedder.embed_passages([passage_context(p.heading_path, p.text) for p in chunk])
             for document_id in dict.fromkeys(p.document_id for p in chunk):
                 mine = [i for i, p in enumerate(chunk) if p.document_id == document_id]
-                indexes.add(document_id, documents[document_id].metadata,
-                            [chunk[i] for i in mine], vectors[mine])
+                indexes.add(document_id, documents[document_id].metadata, [chunk[i] for i in mine], vectors[mine])
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
@@ -292,5 +333,7 @@ def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
     if not matches:
         raise DocumentNotFound(f"Kein Dokument mit der Nummer oder dem Dateinamen {key!r}.")
     raise DocumentNotFound(
-        f"{len(matches)} Dokumente heißen {key!r}: " + ", ".join(str(d.id) for d in matches) + ". Bitte die Nummer angeben."
+        f"{len(matches)} Dokumente heißen {key!r}: "
+        + ", ".join(str(d.id) for d in matches)
+        + ". Bitte die Nummer angeben."
     )

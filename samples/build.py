@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -19,7 +19,7 @@ sys.path.insert(0, str(HERE.parent))
 
 from tests.pdfgen import GermanPDF  # noqa: E402
 
-FIXED = datetime(2024, 3, 14, 9, 0, tzinfo=timezone.utc)
+FIXED = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
 
 
 def meta(path: Path, **fields: object) -> None:

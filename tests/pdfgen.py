@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fpdf import FPDF
@@ -49,7 +49,7 @@ class GermanPDF:
     header: str
     title: str
     author: str = "Klimaschutzmanagement"
-    created: datetime = field(default_factory=lambda: datetime(2022, 3, 14, tzinfo=timezone.utc))
+    created: datetime = field(default_factory=lambda: datetime(2022, 3, 14, tzinfo=UTC))
     font_size: float = 11
     line_height: float = 6
 
@@ -139,7 +139,7 @@ class GermanPDF:
                 current = candidate
                 continue
             prefix = f"{current} " if current else ""
-            split = hyphenate(word, lambda head: pdf.get_string_width(prefix + head) <= width)
+            split = hyphenate(word, lambda head, prefix=prefix: pdf.get_string_width(prefix + head) <= width)
             if split:
                 lines.append(prefix + split[0])
                 current = split[1]
@@ -203,19 +203,28 @@ def make_long_concept_pdf(path: Path, pages: int = 64) -> dict:
         facts["markers"][page] = marker
         if page % 9 == 0:
             facts["two_column"].append(page)
-            document.two_columns([marker, filler(page, 2), filler(page + 1, 2)],
-                                 [filler(page + 2, 2), "Rechte Spalte: Ladeinfrastruktur für E-Mobilität wird kreisweit geplant."])
+            document.two_columns(
+                [marker, filler(page, 2), filler(page + 1, 2)],
+                [filler(page + 2, 2), "Rechte Spalte: Ladeinfrastruktur für E-Mobilität wird kreisweit geplant."],
+            )
             continue
         if page % 5 == 1:
             chapter += 1
-            title = f"{chapter} Handlungsfeld {['Energie', 'Mobilität', 'Wärme', 'Anpassung'][chapter % 4]} Teil {chapter}"
+            title = (
+                f"{chapter} Handlungsfeld {['Energie', 'Mobilität', 'Wärme', 'Anpassung'][chapter % 4]} Teil {chapter}"
+            )
             document.heading(title, 1)
             facts["headings"][page] = title
         document.paragraph(marker + " " + filler(page, 2))
         if page % 7 == 0:
             facts["tables"].append(page)
-            document.table([["Gemeinde", "Einsparung t CO2", "Jahr"], ["Talheim", str(100 + page), "2022"],
-                            ["Moorbach", str(200 + page), "2023"]])
+            document.table(
+                [
+                    ["Gemeinde", "Einsparung t CO2", "Jahr"],
+                    ["Talheim", str(100 + page), "2022"],
+                    ["Moorbach", str(200 + page), "2023"],
+                ]
+            )
         document.paragraph(filler(page + 1, 4))
         document.new_page()
     document.save(path)

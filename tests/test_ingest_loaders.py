@@ -63,7 +63,8 @@ def test_pptx_slide_is_a_page_and_speaker_notes_are_included(tmp_path: Path):
 
     assert loaded.page_count == 2
     assert [(b.page, b.text) for b in loaded.blocks if b.kind == "heading"] == [
-        (1, "Wärmeplanung im Kreis"), (2, "Nächste Schritte"),
+        (1, "Wärmeplanung im Kreis"),
+        (2, "Nächste Schritte"),
     ]
     page_one = [b.text for b in loaded.blocks if b.page == 1 and b.kind == "paragraph"]
     assert page_one == ["Alle 24 Gemeinden beteiligt", "Frau Özdemir erläutert den Zeitplan."]
@@ -107,8 +108,11 @@ def test_markdown_headings_lists_and_tables(tmp_path: Path):
     assert loaded.metadata.title == "Notizen zur Klausur"
     assert headings(loaded) == [(1, "Notizen zur Klausur"), (2, "Mobilität")]
     assert body(loaded).split("\n") == [
-        "Der Radverkehr soll wachsen.", "Pendlerroute planen", "Ladepunkte an Rathäusern",
-        "Maßnahme | Jahr", "Radweg | 2025",
+        "Der Radverkehr soll wachsen.",
+        "Pendlerroute planen",
+        "Ladepunkte an Rathäusern",
+        "Maßnahme | Jahr",
+        "Radweg | 2025",
     ]
 
 

@@ -8,8 +8,14 @@ from pathlib import Path
 import pytest
 
 from ingest.metadata import (
-    canonical_county, counties, detect_county, detect_doc_type, detect_topics, detect_year,
-    read_sidecar, validated_metadata,
+    canonical_county,
+    counties,
+    detect_county,
+    detect_doc_type,
+    detect_topics,
+    detect_year,
+    read_sidecar,
+    validated_metadata,
 )
 from kb.documents import Metadata
 from kb.errors import IngestError, KbError
@@ -25,14 +31,17 @@ def test_the_county_list_has_all_294_landkreise_once():
     assert {"Region Hannover", "Städteregion Aachen", "Regionalverband Saarbrücken", "Rhein-Sieg-Kreis"} <= names.keys()
 
 
-@pytest.mark.parametrize("given, canonical", [
-    ("LK Ahrweiler", "Landkreis Ahrweiler"),
-    ("rhein-sieg", "Rhein-Sieg-Kreis"),
-    ("Lkr. Altötting", "Landkreis Altötting"),
-    ("Kreis Borken", "Kreis Borken"),
-    ("landkreis  görlitz", "Landkreis Görlitz"),
-    ("Landkreis Hohenwalde", None),
-])
+@pytest.mark.parametrize(
+    "given, canonical",
+    [
+        ("LK Ahrweiler", "Landkreis Ahrweiler"),
+        ("rhein-sieg", "Rhein-Sieg-Kreis"),
+        ("Lkr. Altötting", "Landkreis Altötting"),
+        ("Kreis Borken", "Kreis Borken"),
+        ("landkreis  görlitz", "Landkreis Görlitz"),
+        ("Landkreis Hohenwalde", None),
+    ],
+)
 def test_loosely_written_counties_are_canonicalised(given, canonical):
     assert canonical_county(given) == canonical
 
@@ -46,11 +55,14 @@ def test_county_dominating_the_text_is_detected():
     assert detect_county("Protokoll", text) == "Rhein-Sieg-Kreis"
 
 
-@pytest.mark.parametrize("text", [
-    "Die Stadt Kleve lädt ein; Bürgermeister Fürth sprach in Görlitz.",  # cities and people
-    "Gäste: Landkreis Fulda und Landkreis Gotha.",  # two counties, none dominates
-    "Im Landkreis Fulda wurde berichtet.",  # a single passing mention
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Die Stadt Kleve lädt ein; Bürgermeister Fürth sprach in Görlitz.",  # cities and people
+        "Gäste: Landkreis Fulda und Landkreis Gotha.",  # two counties, none dominates
+        "Im Landkreis Fulda wurde berichtet.",  # a single passing mention
+    ],
+)
 def test_no_county_is_guessed_from_weak_evidence(text):
     assert detect_county("Protokoll der Sitzung", text) is None
 
@@ -73,12 +85,16 @@ def test_topics_need_recurring_cues():
 def test_sidecar_is_read_and_checked(tmp_path: Path):
     document = tmp_path / "konzept.pdf"
     sidecar = tmp_path / "konzept.pdf.meta.json"
-    sidecar.write_text(json.dumps({"county": "lk ahrweiler", "doc_type": "leitfaden", "year": 2022,
-                                   "topics": ["mobilität"]}), "utf-8")
-    assert read_sidecar(document) == Metadata(county="Landkreis Ahrweiler", doc_type="Leitfaden", year=2022,
-                                              topics=["Mobilität"])
+    sidecar.write_text(
+        json.dumps({"county": "lk ahrweiler", "doc_type": "leitfaden", "year": 2022, "topics": ["mobilität"]}), "utf-8"
+    )
+    assert read_sidecar(document) == Metadata(
+        county="Landkreis Ahrweiler", doc_type="Leitfaden", year=2022, topics=["Mobilität"]
+    )
     sidecar.write_text(json.dumps({"doc_type": "Roman"}), "utf-8")
-    with pytest.raises(IngestError, match=r"konzept\.pdf\.meta\.json: unbekannter Dokumenttyp 'Roman' \(möglich: Klimaschutzkonzept"):
+    with pytest.raises(
+        IngestError, match=r"konzept\.pdf\.meta\.json: unbekannter Dokumenttyp 'Roman' \(möglich: Klimaschutzkonzept"
+    ):
         read_sidecar(document)
     sidecar.write_text("{kaputt", "utf-8")
     with pytest.raises(IngestError, match="kein gültiges JSON"):

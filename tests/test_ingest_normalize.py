@@ -2,10 +2,11 @@ from ingest.normalize import clean_text, join_hyphenated, strip_running_lines
 
 
 def test_line_break_hyphenation_is_repaired_but_real_hyphens_stay():
-    text = "Das Klima-\nschutzkonzept fördert E-\nMobilität, Klima-\nund Umweltschutz sowie\nCO2-\nArme Wärme 2020-\n2030."
+    text = (
+        "Das Klima-\nschutzkonzept fördert E-\nMobilität, Klima-\nund Umweltschutz sowie\nCO2-\nArme Wärme 2020-\n2030."
+    )
     assert join_hyphenated(text) == (
-        "Das Klimaschutzkonzept fördert E-Mobilität, Klima- und Umweltschutz sowie\n"
-        "CO2-Arme Wärme 2020-2030."
+        "Das Klimaschutzkonzept fördert E-Mobilität, Klima- und Umweltschutz sowie\nCO2-Arme Wärme 2020-2030."
     )
 
 

@@ -57,7 +57,9 @@ def test_pdf_without_text_layer_is_reported_as_scanned(tmp_path: Path):
     path = tmp_path / "scan.pdf"
     with path.open("wb") as file:
         writer.write(file)
-    with pytest.raises(IngestError, match=r"scan\.pdf: Keine der 3 Seiten enthält extrahierbaren Text – vermutlich ein gescanntes PDF"):
+    with pytest.raises(
+        IngestError, match=r"scan\.pdf: Keine der 3 Seiten enthält extrahierbaren Text – vermutlich ein gescanntes PDF"
+    ):
         load(path, max_bytes=MB)
 
 

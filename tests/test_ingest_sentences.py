@@ -27,7 +27,10 @@ def test_abbreviations_dates_and_ordinals_do_not_end_a_sentence(text):
 def test_sentences_end_at_stops_questions_and_years():
     text = "Das Konzept wurde 2024 beschlossen. Wer setzt es um? Der Kreis! „Wir“ machen weiter."
     assert sentences(text) == [
-        "Das Konzept wurde 2024 beschlossen.", "Wer setzt es um?", "Der Kreis!", "„Wir“ machen weiter.",
+        "Das Konzept wurde 2024 beschlossen.",
+        "Wer setzt es um?",
+        "Der Kreis!",
+        "„Wir“ machen weiter.",
     ]
 
 

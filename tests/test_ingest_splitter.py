@@ -45,12 +45,16 @@ def test_passages_stay_near_the_target_and_end_at_sentence_boundaries(counter: T
 
 def test_a_new_heading_starts_a_new_passage_with_its_path(counter: TokenCounter):
     blocks = [
-        Block("3 Handlungsfelder", 4, "heading", 1), Block("3.1 Energie", 4, "heading", 2),
-        Block(SENTENCES[0], 4), Block("3.2 Mobilität", 5, "heading", 2), Block(SENTENCES[1], 5),
+        Block("3 Handlungsfelder", 4, "heading", 1),
+        Block("3.1 Energie", 4, "heading", 2),
+        Block(SENTENCES[0], 4),
+        Block("3.2 Mobilität", 5, "heading", 2),
+        Block(SENTENCES[1], 5),
     ]
     drafts = splitter(counter, target=200).split(blocks)
     assert [(d.heading_path, d.page_start) for d in drafts] == [
-        (("3 Handlungsfelder", "3.1 Energie"), 4), (("3 Handlungsfelder", "3.2 Mobilität"), 5),
+        (("3 Handlungsfelder", "3.1 Energie"), 4),
+        (("3 Handlungsfelder", "3.2 Mobilität"), 5),
     ]
 
 
@@ -65,8 +69,9 @@ def test_nothing_exceeds_the_model_limit_and_nothing_is_lost(counter: TokenCount
     """A 3,000-word run without any full stop (a table dump) is cut between words, not truncated."""
     words = [f"Messwert{i} Gemeinde Talheim Wärmeverbrauch" for i in range(750)]
     text = " ".join(words)
-    drafts = Splitter(counter.count, max_tokens=counter.max_tokens, target_tokens=counter.max_tokens,
-                      overlap_tokens=0).split([Block("Anhang: Messreihe", 9, "heading", 1), Block(text, 9)])
+    drafts = Splitter(
+        counter.count, max_tokens=counter.max_tokens, target_tokens=counter.max_tokens, overlap_tokens=0
+    ).split([Block("Anhang: Messreihe", 9, "heading", 1), Block(text, 9)])
     assert len(drafts) > 1
     for draft in drafts:
         assert draft.token_count == counter.count(passage_context(draft.heading_path, draft.text))

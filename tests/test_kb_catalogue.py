@@ -18,8 +18,14 @@ def draft(ordinal: int, text: str, page: int | None = 1) -> PassageDraft:
 def add(catalogue: Catalogue, key: str, metadata: Metadata, texts: list[str], status: str = "ready") -> int:
     with catalogue.transaction():
         document_id = catalogue.upsert_document(
-            source_key=key, content_hash=key * 2, file_name=f"{key}.pdf", format="pdf",
-            metadata=metadata, page_count=3, pages_without_text=[], status=status,
+            source_key=key,
+            content_hash=key * 2,
+            file_name=f"{key}.pdf",
+            format="pdf",
+            metadata=metadata,
+            page_count=3,
+            pages_without_text=[],
+            status=status,
         )
         catalogue.replace_passages(document_id, [draft(i, t) for i, t in enumerate(texts)])
     return document_id
@@ -69,17 +75,33 @@ def test_deleting_a_document_deletes_its_passages(catalogue: Catalogue):
 
 def test_a_failed_transaction_leaves_nothing_behind(catalogue: Catalogue):
     with pytest.raises(RuntimeError), catalogue.transaction():
-        catalogue.upsert_document(source_key="x", content_hash="h", file_name="x.pdf", format="pdf",
-                                  metadata=Metadata(), page_count=1, pages_without_text=[], status="pending")
+        catalogue.upsert_document(
+            source_key="x",
+            content_hash="h",
+            file_name="x.pdf",
+            format="pdf",
+            metadata=Metadata(),
+            page_count=1,
+            pages_without_text=[],
+            status="pending",
+        )
         raise RuntimeError("crash mid-ingest")
     assert catalogue.documents() == []
 
 
 def test_filters_and_facets_see_only_ready_documents(catalogue: Catalogue):
-    a = add(catalogue, "a", Metadata(county="Landkreis Hohenwalde", doc_type="Leitfaden", year=2021,
-                                     topics=["Mobilität", "Energie"]), ["a1", "a2"])
-    b = add(catalogue, "b", Metadata(county="Landkreis Moorbach", doc_type="Klimaschutzkonzept", year=2023,
-                                     topics=["Energie"]), ["b1"])
+    a = add(
+        catalogue,
+        "a",
+        Metadata(county="Landkreis Hohenwalde", doc_type="Leitfaden", year=2021, topics=["Mobilität", "Energie"]),
+        ["a1", "a2"],
+    )
+    b = add(
+        catalogue,
+        "b",
+        Metadata(county="Landkreis Moorbach", doc_type="Klimaschutzkonzept", year=2023, topics=["Energie"]),
+        ["b1"],
+    )
     add(catalogue, "c", Metadata(county="Landkreis Moorbach", year=2023), ["c1"], status="pending")
 
     def ids(**filters) -> set[int]:

@@ -22,7 +22,8 @@ def small_set(folder: Path, queries: int = 60) -> Path:
     kept = {json.loads(line)["_id"] for line in lines}
     qrels = (LOCALZERO / "qrels" / "test.tsv").read_text("utf-8").splitlines()
     (folder / "qrels" / "test.tsv").write_text(
-        "\n".join([qrels[0]] + [row for row in qrels[1:] if row.split("\t")[0] in kept]) + "\n", "utf-8")
+        "\n".join([qrels[0]] + [row for row in qrels[1:] if row.split("\t")[0] in kept]) + "\n", "utf-8"
+    )
     return folder
 
 
@@ -30,7 +31,7 @@ def test_eval_prints_every_measure_for_every_mode_as_json(tmp_path: Path):
     folder = small_set(tmp_path / "localzero_small")
     result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "data"), "eval", str(folder), "--json"])
     assert result.exit_code == 0, result.output
-    scores = json.loads(result.output[result.output.index("{"):])
+    scores = json.loads(result.output[result.output.index("{") :])
     assert set(scores) == {"keyword", "dense", "hybrid"}
     for mode in scores.values():
         assert set(mode) == {"ndcg@10", "recall@10", "recall@100", "mrr@10"}

@@ -41,7 +41,9 @@ def test_samples_ingest_once_then_unchanged_then_only_the_changed_file(tmp_path:
     before = {d.file_name: (d.id, kb.catalogue.passage_ids(d.id)) for d in kb.documents()}
     kb.close()
     note = corpus / "notiz-starkregenvorsorge-moorbach.md"
-    note.write_text(note.read_text("utf-8") + "\n## Nachtrag\n\nDer Kreistag hat die Karten am 5. Mai 2024 beauftragt.\n", "utf-8")
+    note.write_text(
+        note.read_text("utf-8") + "\n## Nachtrag\n\nDer Kreistag hat die Karten am 5. Mai 2024 beauftragt.\n", "utf-8"
+    )
 
     code, output = run(data, "ingest", str(corpus))
     assert "0 neu, 1 aktualisiert, 11 unverändert" in output
@@ -73,8 +75,12 @@ def test_bad_files_are_named_while_the_rest_of_the_batch_is_ingested(tmp_path: P
 
     assert code == 1
     assert "2 neu, 0 aktualisiert, 0 unverändert, 4 fehlgeschlagen" in output
-    for name, problem in [("kaputt.pdf", "beschädigt"), ("geschuetzt.pdf", "verschlüsselt"),
-                          ("leer.docx", "leer (0 Bytes)"), ("falsch.pptx", "passt nicht zum Inhalt")]:
+    for name, problem in [
+        ("kaputt.pdf", "beschädigt"),
+        ("geschuetzt.pdf", "verschlüsselt"),
+        ("leer.docx", "leer (0 Bytes)"),
+        ("falsch.pptx", "passt nicht zum Inhalt"),
+    ]:
         assert any(name in line and problem in line for line in output.splitlines()), (name, output)
     kb = KnowledgeBase(make_config(tmp_path / "data"))
     ready = sorted(d.file_name for d in kb.documents() if d.status == "ready")

@@ -17,19 +17,23 @@ from tests.conftest import make_config
 
 # question -> (file that answers it, a phrase of the answering passage)
 PARAPHRASES = {
-    "Was unternimmt man gegen überflutete Untergeschosse bei Gewittern?":
-        ("notiz-starkregenvorsorge-moorbach.md", "Rückstauklappen"),
-    "Wie kommt man ohne PKW zum Arbeitsplatz?":
-        ("klimaschutzkonzept-hohenwalde-2022.pdf", "Pendler-Radrouten"),
-    "Welche Pflanzen wachsen auf wiedervernässten Äckern?":
-        ("notiz-moorschutz-birkenau-sued.md", "Rohrkolben"),
-    "Wie bringt man Nachbarorte dazu, Erfahrungen auszutauschen?":
-        ("good-practice-klimaschutz-stammtisch-talheim-ost.html", "rufen sich auch zwischen den Treffen an"),
+    "Was unternimmt man gegen überflutete Untergeschosse bei Gewittern?": (
+        "notiz-starkregenvorsorge-moorbach.md",
+        "Rückstauklappen",
+    ),
+    "Wie kommt man ohne PKW zum Arbeitsplatz?": ("klimaschutzkonzept-hohenwalde-2022.pdf", "Pendler-Radrouten"),
+    "Welche Pflanzen wachsen auf wiedervernässten Äckern?": ("notiz-moorschutz-birkenau-sued.md", "Rohrkolben"),
+    "Wie bringt man Nachbarorte dazu, Erfahrungen auszutauschen?": (
+        "good-practice-klimaschutz-stammtisch-talheim-ost.html",
+        "rufen sich auch zwischen den Treffen an",
+    ),
 }
 
 
 @pytest.mark.parametrize("question", PARAPHRASES)
-def test_paraphrased_questions_find_the_answer_at_rank_one_without_shared_words(samples_kb: KnowledgeBase, question: str):
+def test_paraphrased_questions_find_the_answer_at_rank_one_without_shared_words(
+    samples_kb: KnowledgeBase, question: str
+):
     file_name, phrase = PARAPHRASES[question]
     top = samples_kb.search(question, mode="hybrid", limit=1).hits[0]
     assert (top.document.file_name, phrase in top.passage.text) == (file_name, True)
@@ -49,11 +53,15 @@ def test_filters_hold_even_when_the_best_matches_lie_outside(samples_kb: Knowled
     best = samples_kb.search(query, limit=3).hits
     assert {h.document.metadata.county for h in best} != {"Landkreis Talheim-Ost"}
     for mode in ("hybrid", "dense", "keyword"):
-        hits = samples_kb.search(query, mode=mode, limit=5, filters=SearchFilters(counties=("Landkreis Talheim-Ost",))).hits
+        hits = samples_kb.search(
+            query, mode=mode, limit=5, filters=SearchFilters(counties=("Landkreis Talheim-Ost",))
+        ).hits
         assert hits, mode
         assert {h.document.metadata.county for h in hits} == {"Landkreis Talheim-Ost"}, mode
     recent = samples_kb.search(query, limit=20, filters=SearchFilters(year_from=2024, doc_types=("Präsentation",))).hits
-    assert recent and {(h.document.metadata.doc_type, h.document.metadata.year) for h in recent} == {("Präsentation", 2024)}
+    assert recent and {(h.document.metadata.doc_type, h.document.metadata.year) for h in recent} == {
+        ("Präsentation", 2024)
+    }
     by_topic = samples_kb.search(query, limit=20, filters=SearchFilters(topics=("Landwirtschaft",))).hits
     assert {h.document.file_name for h in by_topic} == {"notiz-moorschutz-birkenau-sued.md"}
 
@@ -81,21 +89,35 @@ def test_answer_quotes_sentences_of_the_passages_with_citations(samples_kb: Know
 
 
 def test_similar_passages_come_from_other_documents_and_prefer_other_counties(samples_kb: KnowledgeBase):
-    source = next(p for d in samples_kb.documents() if d.file_name.startswith("waermeplanung")
-                  for p in samples_kb.passages(d.id) if "planen gemeinsam" in p.text)
+    source = next(
+        p
+        for d in samples_kb.documents()
+        if d.file_name.startswith("waermeplanung")
+        for p in samples_kb.passages(d.id)
+        if "planen gemeinsam" in p.text
+    )
     hits = samples_kb.similar(source.id, limit=3)
     assert hits and all(h.document.id != source.document_id for h in hits)
     assert hits[0].document.metadata.county != "Landkreis Moorbach"
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda kb: kb.search("   "), "Die Suchanfrage ist leer"),
-    (lambda kb: kb.search("Wärme " * 600), "zu lang"),
-    (lambda kb: kb.search("Wärme", mode="magisch"), "Unbekannter Suchmodus 'magisch'"),
-    (lambda kb: kb.search("Wärme", filters=SearchFilters(counties=("Landkreis Nirgendwo",))), "Unbekannter Landkreis 'Landkreis Nirgendwo'"),
-    (lambda kb: kb.search("Wärme", filters=SearchFilters(topics=("Raumfahrt",))), "Unbekannter Handlungsfeld 'Raumfahrt'"),
-    (lambda kb: kb.search("Wärme", limit=0), "limit muss zwischen 1 und 100"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda kb: kb.search("   "), "Die Suchanfrage ist leer"),
+        (lambda kb: kb.search("Wärme " * 600), "zu lang"),
+        (lambda kb: kb.search("Wärme", mode="magisch"), "Unbekannter Suchmodus 'magisch'"),
+        (
+            lambda kb: kb.search("Wärme", filters=SearchFilters(counties=("Landkreis Nirgendwo",))),
+            "Unbekannter Landkreis 'Landkreis Nirgendwo'",
+        ),
+        (
+            lambda kb: kb.search("Wärme", filters=SearchFilters(topics=("Raumfahrt",))),
+            "Unbekannter Handlungsfeld 'Raumfahrt'",
+        ),
+        (lambda kb: kb.search("Wärme", limit=0), "limit muss zwischen 1 und 100"),
+    ],
+)
 def test_bad_queries_get_a_clear_message(samples_kb: KnowledgeBase, call, message):  # noqa: ANN001
     with pytest.raises(InvalidQuery, match=message):
         call(samples_kb)
@@ -112,7 +134,9 @@ def test_cli_reports_bad_input_without_traceback(samples_data: Path):
     runner = CliRunner()
     result = runner.invoke(cli, ["--data-dir", str(samples_data), "search", "x", "--mode", "magisch"])
     assert result.exit_code == 1 and "Unbekannter Suchmodus" in result.output and "Traceback" not in result.output
-    result = runner.invoke(cli, ["--data-dir", str(samples_data), "search", "Wärmeplanung Konvoi", "--json", "--limit", "2"])
+    result = runner.invoke(
+        cli, ["--data-dir", str(samples_data), "search", "Wärmeplanung Konvoi", "--json", "--limit", "2"]
+    )
     data = json.loads(result.output)
     assert data["mode"] == "hybrid" and len(data["hits"]) == 2
     assert all(hit["citation"] and hit["passage_id"] for hit in data["hits"])
@@ -129,12 +153,19 @@ def test_removing_a_document_removes_it_from_both_indexes(writable_kb: Knowledge
 
 
 def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: KnowledgeBase):
-    queries = ["Wie binden wir die kreisangehörigen Gemeinden ein?", "Kommunen im Kreisgebiet beteiligen",
-               "Ökostrom Ausschreibung", "Starkregen Keller"]
+    queries = [
+        "Wie binden wir die kreisangehörigen Gemeinden ein?",
+        "Kommunen im Kreisgebiet beteiligen",
+        "Ökostrom Ausschreibung",
+        "Starkregen Keller",
+    ]
 
     def rankings() -> list[list[int]]:
-        return [[h.passage.id for h in writable_kb.search(q, mode=m, limit=10).hits]
-                for q in queries for m in ("keyword", "dense", "hybrid")]
+        return [
+            [h.passage.id for h in writable_kb.search(q, mode=m, limit=10).hits]
+            for q in queries
+            for m in ("keyword", "dense", "hybrid")
+        ]
 
     before = rankings()
     writable_kb.reindex()
