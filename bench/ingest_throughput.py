@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import resource
 import statistics
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.memory import peak_megabytes  # noqa: E402
 from ingest import load  # noqa: E402
 from kb.config import Config  # noqa: E402
 from kb.documents import passage_context  # noqa: E402
@@ -73,7 +73,7 @@ def main() -> None:
     print(f"{'ingest end to end (passages/s)':<36} {ingest:>10.2f}")
     print(f"{'raw model encode (passages/s)':<36} {encode:>10.2f}")
     print(f"{'ingest / raw encode':<36} {ingest / encode:>10.1%}")
-    print(f"{'peak RSS (MB)':<36} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:>10.0f}")
+    print(f"{'peak RSS (MB)':<36} {peak_megabytes():>10.0f}")
 
 
 if __name__ == "__main__":

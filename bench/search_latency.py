@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import passages, queries  # noqa: E402
+from bench.memory import peak_megabytes  # noqa: E402
 from kb.config import Config  # noqa: E402
 from kb.documents import Metadata, PassageDraft  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
@@ -108,6 +109,7 @@ def main() -> None:
     print(f"\n{'passages':>9} {'mode':<8} {'p50 ms':>8} {'p95 ms':>8} {'index build s':>14}")
     for size, mode, p50, p95, build_s, _ in rows:
         print(f"{size:>9} {mode:<8} {p50:>8.1f} {p95:>8.1f} {build_s:>14.1f}")
+    print(f"peak RSS of the process: {peak_megabytes():.0f} MB")
     print(f"(queries per mode: {len(query_texts)}; build = catalogue + FAISS + Whoosh, without embedding)")
 
 

@@ -21,6 +21,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import passages, queries  # noqa: E402
+from bench.memory import peak_megabytes  # noqa: E402
 from bench.search_latency import synthetic_vectors  # noqa: E402
 from index import vector  # noqa: E402
 from index.vector import VectorIndex  # noqa: E402
@@ -60,7 +61,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--real", type=int, default=2000)
-    parser.add_argument("--shares", type=float, nargs="+", default=[0.02, 0.05, 0.1])
+    parser.add_argument("--shares", type=float, nargs="+", default=[0.2, 0.3])
     args = parser.parse_args()
     real, query_vectors = real_vectors(args.real)
     rng = np.random.default_rng(7)
@@ -90,6 +91,7 @@ def main() -> None:
                 label = f"IVF{approx._index.nlist} p={approx.nprobe}"
                 row(label, n, f, recall, p50, p95, build, megabytes)
         del exact, approx, data
+    print(f"peak RSS of the process: {peak_megabytes():.0f} MB")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,11 @@ def supported(path: Path) -> bool:
 
 
 def load(path: Path, *, max_bytes: int) -> LoadedDocument:
+    return _loader(check(path, max_bytes=max_bytes))(path)
+
+
+def check(path: Path, *, max_bytes: int) -> str:
+    """The file's format, after checking its size and that its content matches its extension."""
     format = FORMATS.get(path.suffix.lower())
     if format is None:
         raise UnsupportedFormat(
@@ -54,12 +59,12 @@ def load(path: Path, *, max_bytes: int) -> LoadedDocument:
     actual = _sniff(path)
     expected = format if format in ("pdf", "docx", "pptx") else "text"
     if actual != expected:
-        raise IngestError(
+        raise UnsupportedFormat(
             path,
             f"Die Dateiendung {path.suffix} passt nicht zum Inhalt ({_KIND_NAMES[actual]}); "
             f"erwartet: {_KIND_NAMES[expected]}.",
         )
-    return _loader(format)(path)
+    return format
 
 
 def _loader(format: str) -> Callable[[Path], LoadedDocument]:

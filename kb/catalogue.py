@@ -49,6 +49,21 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (document_id, ordinal)
     );
     """,
+    """
+    CREATE TABLE users (
+        name TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE api_keys (
+        key_id TEXT PRIMARY KEY,
+        secret_hash TEXT NOT NULL,  -- SHA-256 of the secret part, the key itself is shown once only
+        scope TEXT NOT NULL CHECK (scope IN ('read', 'write')),
+        label TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        revoked_at TEXT
+    );
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
@@ -187,6 +202,23 @@ class Catalogue:
             (*values, source_key, now),
         )
         return int(cursor.lastrowid)
+
+    def update_metadata(self, document_id: int, metadata: Metadata) -> None:
+        """Replace a document's metadata. Must run inside a transaction."""
+        self._db.execute(
+            "UPDATE documents SET title=?, county=?, doc_type=?, year=?, topics=?, source_url=?, updated_at=? "
+            "WHERE id=?",
+            (
+                metadata.title,
+                metadata.county,
+                metadata.doc_type,
+                metadata.year,
+                json.dumps(metadata.topics, ensure_ascii=False),
+                metadata.source_url,
+                _now(),
+                document_id,
+            ),
+        )
 
     def set_status(self, document_id: int, status: str, error: str | None = None) -> None:
         self._db.execute(

@@ -338,3 +338,80 @@ def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: 
     click.echo(f"{folder.name:<24}" + "".join(f"{m:>12}" for m in MEASURES))
     for mode, scores in results.items():
         click.echo(f"{mode:<24}" + "".join(f"{scores[m]:>12.4f}" for m in MEASURES))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int, help="Gleichzeitige Anfragen.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
+    """Web-Oberfläche und API unter waitress bereitstellen."""
+    from waitress import serve as run
+
+    from web import create_app
+
+    app = create_app(ctx.obj["config"], kb=_open(ctx))
+    _open(ctx).searcher  # load model and indexes before the first request  # noqa: B018
+    click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
+    run(app, host=host, port=port, threads=threads)
+
+
+def _accounts(ctx: click.Context):  # noqa: ANN202 - kb.accounts.Accounts
+    from kb.accounts import Accounts
+
+    accounts = Accounts(ctx.obj["config"].resolved().catalogue_path)
+    ctx.call_on_close(accounts.close)
+    return accounts
+
+
+@cli.group()
+def user() -> None:
+    """Konten für die Verwaltung (Anmeldung im Web)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.password_option("--password", help="Passwort (sonst wird danach gefragt).")
+@click.pass_context
+def user_add(ctx: click.Context, name: str, password: str) -> None:
+    """Konto anlegen oder sein Passwort neu setzen."""
+    _accounts(ctx).add_user(name, password)
+    click.echo(f"Konto {name} gespeichert.")
+
+
+@user.command("list")
+@click.pass_context
+def user_list(ctx: click.Context) -> None:
+    for name in _accounts(ctx).users():
+        click.echo(name)
+
+
+@cli.group()
+def apikey() -> None:
+    """API-Schlüssel für das Portal."""
+
+
+@apikey.command("create")
+@click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
+@click.option("--label", default="", help="Wofür der Schlüssel ist, z. B. 'Portal'.")
+@click.pass_context
+def apikey_create(ctx: click.Context, scope: str, label: str) -> None:
+    """Neuen Schlüssel erzeugen; er wird nur dieses eine Mal angezeigt."""
+    click.echo(_accounts(ctx).create_key(scope, label))
+
+
+@apikey.command("list")
+@click.pass_context
+def apikey_list(ctx: click.Context) -> None:
+    for key in _accounts(ctx).keys():
+        state = f"widerrufen {key.revoked_at}" if key.revoked_at else "aktiv"
+        click.echo(f"{key.key_id}  {key.scope:<5}  {state:<10}  {key.created_at}  {key.label}")
+
+
+@apikey.command("revoke")
+@click.argument("key_id")
+@click.pass_context
+def apikey_revoke(ctx: click.Context, key_id: str) -> None:
+    _accounts(ctx).revoke_key(key_id)
+    click.echo(f"Schlüssel {key_id} widerrufen.")

@@ -22,6 +22,10 @@ class Config:
     max_upload_mb: int = 50  # largest file accepted by ingest
     threads: int = 2  # torch threads for embedding
     ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
+    public_read: bool = True  # anonymous API reads; writes always need a key
+    cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
+    api_rate_limit: str = "120 per minute"  # per client address (Flask-Limiter syntax)
+    login_rate_limit: str = "5 per minute"  # sign-in attempts per client address
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_tokens < self.passage_tokens:
@@ -57,11 +61,25 @@ class Config:
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secret_key"
+
 
 def _parse(field: dataclasses.Field, raw: str) -> object:
     kind = field.type if isinstance(field.type, str) else field.type.__name__
     if kind == "Path":
         return Path(raw)
+    if kind == "bool":
+        if raw.lower() in ("1", "true", "yes", "ja"):
+            return True
+        if raw.lower() in ("0", "false", "no", "nein"):
+            return False
+        raise ValueError(f"{ENV_PREFIX}{field.name.upper()} must be true or false, got {raw!r}")
     if kind == "int":
         try:
             return int(raw)

@@ -24,6 +24,10 @@ class DocumentNotFound(KbError):
     pass
 
 
+class PassageNotFound(KbError):
+    pass
+
+
 class InvalidQuery(KbError):
     pass
 

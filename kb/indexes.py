@@ -26,6 +26,7 @@ class IndexSet:
         manifest = Manifest.read(self.manifest_path)
         if manifest is not None and (problem := manifest.mismatch(model_id, dim)):
             raise IndexMismatch(f"Der Index in {folder} {problem}. Bitte `kb reindex` ausführen.")
+        self._loaded_manifest = self._manifest_stamp()
         self.vectors = VectorIndex(dim, self.vector_path, ann_threshold=ann_threshold)
         self.keywords = KeywordIndex(folder / "keyword")
 
@@ -36,6 +37,16 @@ class IndexSet:
     @property
     def vector_path(self) -> Path:
         return self.folder / "vectors.faiss"
+
+    def _manifest_stamp(self) -> int | None:
+        try:
+            return self.manifest_path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def changed_on_disk(self) -> bool:
+        """True when another writer saved the indexes after this set loaded them."""
+        return self._manifest_stamp() != self._loaded_manifest
 
     def add(self, document_id: int, metadata: Metadata, passages: Sequence[Passage], vectors: np.ndarray) -> None:
         self.vectors.add([p.id for p in passages], vectors)
@@ -48,6 +59,7 @@ class IndexSet:
     def save(self) -> None:
         self.vectors.save()
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
+        self._loaded_manifest = self._manifest_stamp()
 
     @staticmethod
     def destroy(folder: Path) -> None:

@@ -107,9 +107,14 @@ def content_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
+def original_path(originals: Path, digest: str, file_name: str) -> Path:
+    """Where the original of a file with content hash ``digest`` is kept."""
+    return originals / digest[:2] / f"{digest}{Path(file_name).suffix.lower()}"
+
+
 def keep_original(path: Path, digest: str, originals: Path) -> Path:
     """Store the file content-addressed (``originals/ab/abcdef….pdf``) so it can be served later."""
-    target = originals / digest[:2] / f"{digest}{path.suffix.lower()}"
+    target = original_path(originals, digest, path.name)
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_suffix(target.suffix + ".tmp")

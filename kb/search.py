@@ -10,7 +10,7 @@ import numpy as np
 from index.fusion import convex_fusion
 from kb.catalogue import Catalogue
 from kb.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
-from kb.errors import InvalidQuery, KbError
+from kb.errors import InvalidQuery, KbError, PassageNotFound
 from kb.indexes import IndexSet
 
 MODES = ("hybrid", "keyword", "dense")
@@ -225,7 +225,7 @@ class Searcher:
         """Passages like this one from other documents, those of other counties first."""
         source = self.catalogue.passages_by_id([passage_id]).get(passage_id)
         if source is None:
-            raise InvalidQuery(f"Passage {passage_id} gibt es nicht.")
+            raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
         own = self.catalogue.get(source.document_id)
         own_ids = set(self.catalogue.passage_ids(source.document_id))
         allowed = np.asarray(

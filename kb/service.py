@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -10,9 +11,18 @@ import numpy as np
 
 from kb.catalogue import Catalogue
 from kb.config import Config
-from kb.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
+from kb.documents import (
+    NO_FILTERS,
+    DocumentRecord,
+    LoadedDocument,
+    Metadata,
+    Passage,
+    PassageDraft,
+    SearchFilters,
+    passage_context,
+)
 from kb.errors import DocumentNotFound, IngestError, KbError
-from kb.indexes import IndexSet
+from kb.indexes import IndexSet, keyword_entry
 from kb.ingestion import (
     ADDED,
     FAILED,
@@ -73,6 +83,11 @@ class KnowledgeBase:
             )
         return self._indexes
 
+    def refresh(self) -> None:
+        """Pick up indexes another process or thread has saved since they were loaded here."""
+        if self._indexes is not None and self._indexes.changed_on_disk():
+            self._indexes = None
+
     @property
     def searcher(self):  # noqa: ANN201 - kb.search.Searcher
         from kb.search import Searcher
@@ -88,8 +103,8 @@ class KnowledgeBase:
     def similar(self, passage_id: int, **options: object) -> list:
         return self.searcher.similar(passage_id, **options)
 
-    def facets(self) -> dict[str, list[tuple[str, int]]]:
-        return self.catalogue.facets()
+    def facets(self, filters: SearchFilters = NO_FILTERS) -> dict[str, list[tuple[str, int]]]:
+        return self.catalogue.facets(filters)
 
     def _splitter(self):  # noqa: ANN202 - ingest.splitter.Splitter
         from index.embedder import TokenCounter
@@ -115,6 +130,16 @@ class KnowledgeBase:
     def passages(self, document_id: int) -> list[Passage]:
         self.catalogue.get(document_id)
         return self.catalogue.passages(document_id)
+
+    def update_metadata(self, document_id: int, metadata: Metadata) -> DocumentRecord:
+        """Change a document's metadata in the catalogue and in the keyword index's filter fields."""
+        self.catalogue.get(document_id)
+        with self.catalogue.transaction():
+            self.catalogue.update_metadata(document_id, metadata)
+        self.indexes.keywords.add(
+            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)]
+        )
+        return self.catalogue.get(document_id)
 
     def remove(self, document_id: int) -> DocumentRecord:
         """Delete a document from the catalogue and both indexes."""
@@ -156,11 +181,32 @@ class KnowledgeBase:
         self._flush(waiting)
         return report
 
-    def _ingest_file(self, path: Path, given: Metadata, waiting: list[int]) -> FileResult:
+    def ingest_upload(
+        self, path: Path, metadata: Metadata, *, source_key: str, file_name: str | None = None
+    ) -> FileResult:
+        """Ingest one uploaded file under ``source_key`` (a new key adds, a known key replaces)."""
+        waiting: list[int] = []
+        result = self._ingest_file(path, metadata, waiting, source_key=source_key, file_name=file_name)
+        self._flush(waiting)
+        # name the file as the user knows it, not by its staging path
+        shown = file_name or path.name
+        message = result.message.replace(str(path), shown) if result.message else None
+        return dataclasses.replace(result, path=shown, message=message)
+
+    def _ingest_file(
+        self,
+        path: Path,
+        given: Metadata,
+        waiting: list[int],
+        *,
+        source_key: str | None = None,
+        file_name: str | None = None,
+    ) -> FileResult:
         from ingest import load
         from ingest.metadata import read_sidecar
 
-        source_key = str(path.resolve())
+        source_key = source_key or str(path.resolve())
+        file_name = file_name or path.name
         try:
             if not path.is_file():
                 raise IngestError(path, "Die Datei gibt es nicht.")
@@ -177,20 +223,23 @@ class KnowledgeBase:
                 )
             loaded = load(path, max_bytes=self.config.max_upload_mb * 1_000_000)
             sidecar = read_sidecar(path)
-            metadata = describe(loaded, given, sidecar, fallback_title=path.stem)
+            metadata = describe(loaded, given, sidecar, fallback_title=Path(file_name).stem)
             drafts = self._splitter().split(loaded.blocks)
             if not drafts:
                 raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
             vectors = self.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
         except KbError as error:
-            return self._failed(path, source_key, error)
+            return self._failed(path, source_key, file_name, error)
         except Exception as error:  # a loader library's bug must not abort the batch
             return self._failed(
-                path, source_key, IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}")
+                path,
+                source_key,
+                file_name,
+                IngestError(file_name, f"unerwarteter Fehler: {type(error).__name__}: {error}"),
             )
 
         keep_original(path, digest, self.config.originals_dir)
-        document_id, passages = self._store(source_key, digest, path.name, loaded, metadata, drafts, vectors, existing)
+        document_id, passages = self._store(source_key, digest, file_name, loaded, metadata, drafts, vectors, existing)
         waiting.append(document_id)
         outcome = UPDATED if existing and existing.status != "failed" else ADDED
         message = None
@@ -250,7 +299,7 @@ class KnowledgeBase:
                 on_progress(done, len(items))
         self.indexes.save()
 
-    def _failed(self, path: Path, source_key: str, error: KbError) -> FileResult:
+    def _failed(self, path: Path, source_key: str, file_name: str, error: KbError) -> FileResult:
         """Record the failure; a previously ingested version of the file stays searchable."""
         existing = self.catalogue.find_by_source(source_key)
         document_id = existing.id if existing else None
@@ -259,9 +308,9 @@ class KnowledgeBase:
                 document_id = self.catalogue.upsert_document(
                     source_key=source_key,
                     content_hash=content_hash(path),
-                    file_name=path.name,
-                    format=path.suffix.lower().lstrip("."),
-                    metadata=Metadata(title=path.stem),
+                    file_name=file_name,
+                    format=Path(file_name).suffix.lower().lstrip("."),
+                    metadata=Metadata(title=Path(file_name).stem),
                     page_count=None,
                     pages_without_text=[],
                     status="failed",

@@ -68,3 +68,21 @@ def writable_kb(samples_data: Path, tmp_path: Path, embedder):  # noqa: ANN001, 
     kb = KnowledgeBase(make_config(data), embedder=embedder)
     yield kb
     kb.close()
+
+
+@pytest.fixture
+def web_config(samples_data: Path, tmp_path: Path) -> Config:
+    """A private copy of the sample knowledge base for a web app that may change it."""
+    data = tmp_path / "web-data"
+    shutil.copytree(samples_data, data)
+    return make_config(data)
+
+
+def make_app(config: Config, embedder, **changes: object):  # noqa: ANN001, ANN201 - a Flask app
+    from kb.service import KnowledgeBase
+    from web import create_app
+
+    config = dataclasses.replace(config, **changes)
+    app = create_app(config, kb=KnowledgeBase(config, embedder=embedder))
+    app.config.update(TESTING=True)
+    return app

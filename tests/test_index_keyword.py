@@ -10,21 +10,34 @@ from index.keyword import KeywordEntry, KeywordIndex, analyze
 from kb.documents import SearchFilters
 
 
-def entry(passage_id: int, text: str, county: str = "Landkreis Hohenwalde", year: int | None = 2022,
-          topics: tuple[str, ...] = ("Energie",), document_id: int | None = None) -> KeywordEntry:
+def entry(
+    passage_id: int,
+    text: str,
+    county: str = "Landkreis Hohenwalde",
+    year: int | None = 2022,
+    topics: tuple[str, ...] = ("Energie",),
+    document_id: int | None = None,
+) -> KeywordEntry:
     return KeywordEntry(passage_id, document_id or passage_id, text, "Titel", "", county, "Leitfaden", topics, year)
 
 
 @pytest.fixture
 def index(tmp_path: Path) -> KeywordIndex:
     index = KeywordIndex(tmp_path / "keyword")
-    index.add([
-        entry(1, "Das Klimaschutzkonzept des Landkreises wurde beschlossen."),
-        entry(2, "Die kommunale Wärmeplanung beginnt in allen Gemeinden.", county="Landkreis Moorbach", year=2024),
-        entry(3, "Die Straße zum Rathaus bekommt einen Radweg.", topics=("Mobilität",)),
-        entry(4, "Eine Gemeinde plant die Wärmeplanung gemeinsam mit dem Kreis.", county="Landkreis Talheim-Ost",
-              year=2021, document_id=9),
-    ])
+    index.add(
+        [
+            entry(1, "Das Klimaschutzkonzept des Landkreises wurde beschlossen."),
+            entry(2, "Die kommunale Wärmeplanung beginnt in allen Gemeinden.", county="Landkreis Moorbach", year=2024),
+            entry(3, "Die Straße zum Rathaus bekommt einen Radweg.", topics=("Mobilität",)),
+            entry(
+                4,
+                "Eine Gemeinde plant die Wärmeplanung gemeinsam mit dem Kreis.",
+                county="Landkreis Talheim-Ost",
+                year=2021,
+                document_id=9,
+            ),
+        ]
+    )
     return index
 
 
@@ -56,7 +69,7 @@ def test_deleting_a_document_removes_its_passages(index: KeywordIndex):
     assert index.passage_ids() == {1, 2, 3}
 
 
-@pytest.mark.parametrize("query", ['AND OR NOT', '"', "(((", "*:*", "title:x", "die der das", "", "🙂"])
+@pytest.mark.parametrize("query", ["AND OR NOT", '"', "(((", "*:*", "title:x", "die der das", "", "🙂"])
 def test_hostile_or_empty_queries_do_not_raise(index: KeywordIndex, query: str):
     assert isinstance(index.search(query), list)
 

@@ -63,12 +63,14 @@ def test_above_the_threshold_the_index_turns_approximate_and_keeps_working(tmp_p
     approx.save()
     assert approx.approximate and not exact.approximate
     queries = clustered(100, seed=9)
-    recall = np.mean([
-        len({i for i, _ in approx.search(q, 10)} & {i for i, _ in exact.search(q, 10)}) / 10 for q in queries
-    ])
+    recall = np.mean(
+        [len({i for i, _ in approx.search(q, 10)} & {i for i, _ in exact.search(q, 10)}) / 10 for q in queries]
+    )
     assert recall >= 0.95
     allowed = ids[::50]
-    assert [i for i, _ in approx.search(queries[0], 10, allowed)] == [i for i, _ in exact.search(queries[0], 10, allowed)]
+    assert [i for i, _ in approx.search(queries[0], 10, allowed)] == [
+        i for i, _ in exact.search(queries[0], 10, allowed)
+    ]
     approx.remove([10, 11])
     assert len(approx) == 2998 and not {10, 11} & set(approx.ids().tolist())
     reloaded = VectorIndex(DIM, tmp_path / "v.faiss", ann_threshold=1000)

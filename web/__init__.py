@@ -1,0 +1,94 @@
+"""The web front end (German HTML pages, staff area) and the JSON API ``/api/v1``.
+
+``create_app(config)`` builds the Flask app around one knowledge base; ``kb serve`` runs it under
+waitress.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, render_template, request
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from kb.config import Config
+from kb.service import KnowledgeBase
+from web.extensions import csrf, rate_limits
+from web.services import Services
+
+_UPLOAD_FILES_PER_REQUEST = 20
+
+
+def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None) -> Flask:
+    config = (config or Config.from_env()).resolved()
+    app = Flask(__name__)
+    app.config.update(
+        SECRET_KEY=_secret_key(config),
+        MAX_CONTENT_LENGTH=config.max_upload_mb * 1_000_000 * _UPLOAD_FILES_PER_REQUEST,
+        MAX_FORM_MEMORY_SIZE=1_000_000,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=True,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["kreiswissen"] = Services(config, kb or KnowledgeBase(config))
+
+    from web import api, staff, ui
+
+    csrf.init_app(app)
+    csrf.exempt(api.bp)  # the API authenticates with bearer keys, not cookies
+    origins = [o.strip() for o in config.cors_origins.split(",") if o.strip()]
+    if origins:
+        CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type"])
+    app.register_blueprint(ui.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(api.bp)
+    rate_limits(app, config)
+    app.register_error_handler(HTTPException, _http_error)
+    app.after_request(_security_headers)
+    return app
+
+
+def _http_error(error: HTTPException):  # noqa: ANN202 - a Flask response
+    from web.api import error_response
+    from web.ui import MESSAGES
+
+    if request.path.startswith("/api/"):
+        return error_response(error.code or 500, _code(error), error.description or error.name)
+    message = MESSAGES.get(error.code or 500, error.description)
+    return render_template("error.html", status=error.code, message=message), error.code
+
+
+def _code(error: HTTPException) -> str:
+    return (error.name or "error").lower().replace(" ", "_")
+
+
+def _security_headers(response):  # noqa: ANN001, ANN202 - Flask response
+    # everything is served from here: no CDN, font or tracker (data protection)
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def _secret_key(config: Config) -> str:
+    """KB_SECRET_KEY, else a random key kept (mode 0600) in the data directory, never in the repo."""
+    if key := os.environ.get("KB_SECRET_KEY"):
+        return key
+    path: Path = config.secret_key_path
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
+    return path.read_text().strip()

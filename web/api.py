@@ -1,0 +1,289 @@
+"""The versioned JSON API for the network's portal: ``/api/v1``.
+
+Reads need a key with scope ``read`` (or none, if ``KB_PUBLIC_READ`` allows), writes a key with
+scope ``write``; keys come as ``Authorization: Bearer …``. Every error is
+``{"error": {"code", "message"}}`` with a fitting status.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from flask import Blueprint, Response, jsonify, request, send_file, url_for
+
+from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
+from kb.ingestion import original_path
+from kb.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
+from web.jobs import Job, Upload
+from web.openapi import openapi_document
+from web.params import integer, metadata_from, search_filters, search_request
+from web.services import services
+from web.uploads import UploadProblem, stage
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_WAIT_SECONDS = 60  # metadata edits and deletions are applied before the response
+
+
+def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
+    response = jsonify({"error": {"code": code, "message": message}})
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="kreiswissen"'
+    return response, status
+
+
+@bp.errorhandler(KbError)
+def _kb_error(error: KbError):  # noqa: ANN202
+    if isinstance(error, DocumentNotFound | PassageNotFound):
+        return error_response(404, "not_found", str(error))
+    if isinstance(error, InvalidQuery):
+        return error_response(400, "invalid_parameter", str(error))
+    return error_response(422, "unprocessable", str(error))
+
+
+@bp.errorhandler(UploadProblem)
+def _upload_problem(error: UploadProblem):  # noqa: ANN202
+    codes = {413: "too_large", 415: "unsupported_media_type"}
+    return error_response(error.status, codes.get(error.status, "unprocessable"), error.message)
+
+
+def require(scope: str) -> Callable:
+    """Check the bearer key for ``scope``; anonymous reads pass when the config allows them."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def checked(*args: object, **kwargs: object) -> object:
+            header = request.headers.get("Authorization", "")
+            if not header:
+                if scope == "read" and services().config.public_read:
+                    return view(*args, **kwargs)
+                return error_response(401, "unauthorized", "API-Schlüssel fehlt (Authorization: Bearer …).")
+            kind, _, token = header.partition(" ")
+            key = services().accounts.verify_key(token.strip()) if kind.lower() == "bearer" else None
+            if key is None:
+                return error_response(401, "unauthorized", "API-Schlüssel ungültig oder widerrufen.")
+            if not key.allows(scope):
+                return error_response(403, "forbidden", f"Dieser Schlüssel hat nur Scope {key.scope}.")
+            return view(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/health")
+def health() -> Response:
+    with services().reading() as kb:
+        documents = kb.catalogue.documents("ready")
+        return jsonify(
+            {"status": "ok", "documents": len(documents), "passages": sum(d.passage_count for d in documents)}
+        )
+
+
+@bp.get("/search")
+@require("read")
+def search() -> Response:
+    wanted = search_request(request.args)
+    with services().reading() as kb:
+        result = kb.search(
+            wanted.query, mode=wanted.mode, limit=wanted.limit, offset=wanted.offset, filters=wanted.filters
+        )
+    return jsonify(search_json(result, wanted.offset))
+
+
+@bp.get("/answer")
+@require("read")
+def answer() -> Response:
+    wanted = search_request(request.args, default_limit=5)
+    with services().reading() as kb:
+        return jsonify(answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters)))
+
+
+@bp.get("/facets")
+@require("read")
+def facets() -> Response:
+    filters = search_filters(request.args)
+    with services().reading() as kb:
+        counted = kb.facets(filters)
+    return jsonify({name: [{"value": v, "count": n} for v, n in values] for name, values in counted.items()})
+
+
+@bp.get("/passages/<int:passage_id>")
+@require("read")
+def passage(passage_id: int) -> Response:
+    with services().reading() as kb:
+        found = kb.catalogue.passages_by_id([passage_id]).get(passage_id)
+        if found is None:
+            raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
+        document = kb.document(found.document_id)
+    return jsonify(
+        passage_json(found)
+        | {"document": document_json(document), "citation": citation(document, found.page_start, found.page_end)}
+    )
+
+
+@bp.get("/passages/<int:passage_id>/similar")
+@require("read")
+def similar(passage_id: int) -> Response:
+    limit = integer(request.args, "limit", 5)
+    if not 1 <= limit <= 50:
+        raise InvalidQuery(f"limit muss zwischen 1 und 50 liegen, nicht {limit}.")
+    with services().reading() as kb:
+        hits = kb.similar(passage_id, limit=limit, filters=search_filters(request.args))
+    return jsonify({"passage_id": passage_id, "hits": [hit_json(hit) for hit in hits]})
+
+
+@bp.get("/documents")
+@require("read")
+def documents() -> Response:
+    limit, offset = integer(request.args, "limit", 50), integer(request.args, "offset", 0)
+    if not 1 <= limit <= 500 or offset < 0:
+        raise InvalidQuery("limit muss zwischen 1 und 500 liegen und offset darf nicht negativ sein.")
+    status = request.args.get("status")
+    if status not in (None, "ready", "pending", "failed"):
+        raise InvalidQuery(f"Unbekannter Status {status!r}; möglich: ready, pending, failed.")
+    with services().reading() as kb:
+        found = kb.catalogue.documents(status)
+    return jsonify(
+        {"total": len(found), "offset": offset, "documents": [document_json(d) for d in found[offset : offset + limit]]}
+    )
+
+
+@bp.get("/documents/<int:document_id>")
+@require("read")
+def document(document_id: int) -> Response:
+    with services().reading() as kb:
+        record = kb.document(document_id)
+        data = document_json(record)
+        if request.args.get("passages") in ("1", "true"):
+            data["passage_list"] = [passage_json(p) for p in kb.passages(document_id)]
+    return jsonify(data)
+
+
+@bp.get("/documents/<int:document_id>/original")
+@require("read")
+def original(document_id: int) -> Response:
+    with services().reading() as kb:
+        record = kb.document(document_id)
+    path = original_path(services().config.originals_dir, record.content_hash, record.file_name)
+    if not path.is_file():
+        raise DocumentNotFound(f"Das Original von Dokument {document_id} ist nicht gespeichert.")
+    return send_file(path, download_name=record.file_name, as_attachment=False)
+
+
+@bp.post("/documents")
+@require("write")
+def upload() -> tuple[Response, int, dict]:
+    files = request.files.getlist("file")
+    if not files:
+        raise UploadProblem(422, "Kein Dokument im Feld 'file' (multipart/form-data).")
+    metadata = metadata_from(request.form, source="Metadaten")
+    staged = _stage_all(files)
+    job = services().jobs.upload(
+        [Upload(path, name, metadata, source_key=f"upload:{path.parent.name}") for path, name in staged]
+    )
+    return _accepted(job)
+
+
+@bp.put("/documents/<int:document_id>/file")
+@require("write")
+def replace(document_id: int) -> tuple[Response, int, dict]:
+    with services().reading() as kb:
+        record = kb.document(document_id)
+    file = request.files.get("file")
+    if file is None:
+        raise UploadProblem(422, "Kein Dokument im Feld 'file' (multipart/form-data).")
+    metadata = metadata_from(request.form, source="Metadaten").merged_over(record.metadata)
+    [(path, name)] = _stage_all([file])
+    job = services().jobs.upload([Upload(path, name, metadata, source_key=record.source_key)])
+    return _accepted(job)
+
+
+@bp.patch("/documents/<int:document_id>")
+@require("write")
+def update(document_id: int) -> Response:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise UploadProblem(415, "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
+    unknown = set(body) - {"title", "county", "doc_type", "year", "topics", "source_url"}
+    if unknown:
+        raise KbError(f"Unbekannte Felder: {', '.join(sorted(unknown))}.")
+    with services().reading() as kb:
+        current = kb.document(document_id).metadata
+    given = metadata_from({k: v for k, v in body.items() if v is not None}, source="Metadaten")
+    merged = given.merged_over(current)
+    _finish(services().jobs.update(document_id, merged))
+    with services().reading() as kb:
+        return jsonify(document_json(kb.document(document_id)))
+
+
+@bp.delete("/documents/<int:document_id>")
+@require("write")
+def delete(document_id: int) -> tuple[str, int]:
+    with services().reading() as kb:
+        kb.document(document_id)
+    _finish(services().jobs.delete(document_id))
+    return "", 204
+
+
+@bp.get("/jobs/<int:job_id>")
+@require("write")
+def job(job_id: int) -> Response:
+    found = services().jobs.get(job_id)
+    if found is None:
+        return error_response(404, "not_found", f"Auftrag {job_id} gibt es nicht.")
+    return jsonify(job_json(found))
+
+
+def job_json(job: Job) -> dict:
+    return {
+        "id": job.id,
+        "kind": job.kind,
+        "status": job.status,
+        "total": job.total,
+        "done": job.done,
+        "error": job.error,
+        "created_at": job.created_at,
+        "files": [
+            {
+                "file": r.path.rsplit("/", 1)[-1],
+                "outcome": r.outcome,
+                "document_id": r.document_id,
+                "passages": r.passages,
+                "message": r.message,
+            }
+            for r in job.results
+        ],
+    }
+
+
+def _stage_all(files: list) -> list:
+    config = services().config
+    staged = []
+    try:
+        for file in files:
+            staged.append(stage(file, config.uploads_dir, config.max_upload_mb * 1_000_000))
+    except BaseException:
+        import shutil
+
+        for path, _ in staged:
+            shutil.rmtree(path.parent, ignore_errors=True)
+        raise
+    return staged
+
+
+def _accepted(job: Job) -> tuple[Response, int, dict]:
+    location = url_for("api.job", job_id=job.id)
+    return jsonify(job_json(job)), 202, {"Location": location}
+
+
+def _finish(job: Job) -> None:
+    if not job.finished.wait(_WAIT_SECONDS):
+        raise KbError("Die Änderung ist eingereiht, aber noch nicht abgeschlossen; bitte später prüfen.")
+    if job.status == "failed":
+        raise KbError(job.error or "Die Änderung ist fehlgeschlagen.")

@@ -1,0 +1,458 @@
+"""The OpenAPI 3.1 description of ``/api/v1``; tests check it against the implementation."""
+
+from __future__ import annotations
+
+from ingest.metadata import DOC_TYPES, TOPICS
+
+_NULLABLE_STRING = {"type": ["string", "null"]}
+_NULLABLE_INT = {"type": ["integer", "null"]}
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _errors(*statuses: int) -> dict:
+    texts = {
+        400: "Ungültiger Parameter",
+        401: "API-Schlüssel fehlt oder ist ungültig",
+        403: "Schlüssel ohne Schreibrecht",
+        404: "Nicht gefunden",
+        405: "Methode nicht erlaubt",
+        413: "Datei zu groß",
+        415: "Dateityp nicht unterstützt",
+        422: "Nicht verarbeitbar",
+        429: "Zu viele Anfragen",
+    }
+    return {str(s): _json(_ref("Error"), texts[s]) for s in statuses}
+
+
+def _query(name: str, schema: dict, description: str, *, required: bool = False, array: bool = False) -> dict:
+    parameter = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    if array:
+        parameter |= {"schema": {"type": "array", "items": schema}, "style": "form", "explode": True}
+    return parameter
+
+
+_FILTERS = [
+    _query("county", {"type": "string"}, "Landkreis (mehrfach möglich)", array=True),
+    _query("type", {"type": "string", "enum": list(DOC_TYPES)}, "Dokumenttyp (mehrfach möglich)", array=True),
+    _query("topic", {"type": "string", "enum": list(TOPICS)}, "Handlungsfeld (mehrfach möglich)", array=True),
+    _query("year_from", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Jahr ab"),
+    _query("year_to", {"type": "integer", "minimum": 1900, "maximum": 2100}, "Jahr bis"),
+    _query("document", {"type": "integer", "minimum": 1}, "Nur in diesen Dokumenten", array=True),
+]
+_Q = _query("q", {"type": "string", "minLength": 1, "maxLength": 2000}, "Stichwörter oder Frage", required=True)
+_READ = [{"bearer": []}, {}]
+_WRITE = [{"bearer": []}]
+_PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+_SCHEMAS = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message"],
+                "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+            }
+        },
+    },
+    "Document": {
+        "type": "object",
+        "required": ["id", "title", "file_name", "format", "county", "doc_type", "year", "topics", "status"],
+        "properties": {
+            "id": {"type": "integer"},
+            "title": _NULLABLE_STRING,
+            "file_name": {"type": "string"},
+            "format": {"type": "string"},
+            "county": _NULLABLE_STRING,
+            "doc_type": _NULLABLE_STRING,
+            "year": _NULLABLE_INT,
+            "topics": {"type": "array", "items": {"type": "string"}},
+            "source_url": _NULLABLE_STRING,
+            "page_count": _NULLABLE_INT,
+            "pages_without_text": {"type": "array", "items": {"type": "integer"}},
+            "passages": {"type": "integer"},
+            "status": {"type": "string", "enum": ["pending", "ready", "failed"]},
+            "error": _NULLABLE_STRING,
+            "content_hash": {"type": "string"},
+            "added_at": {"type": "string"},
+            "updated_at": {"type": "string"},
+            "passage_list": {"type": "array", "items": _ref("Passage")},
+        },
+    },
+    "Passage": {
+        "type": "object",
+        "required": ["id", "document_id", "text", "page_start", "page_end", "heading_path"],
+        "properties": {
+            "id": {"type": "integer"},
+            "document_id": {"type": "integer"},
+            "ordinal": {"type": "integer"},
+            "text": {"type": "string"},
+            "page_start": _NULLABLE_INT,
+            "page_end": _NULLABLE_INT,
+            "heading_path": {"type": "array", "items": {"type": "string"}},
+            "char_start": {"type": "integer"},
+            "char_end": {"type": "integer"},
+            "token_count": {"type": "integer"},
+            "document": _ref("Document"),
+            "citation": {"type": "string"},
+        },
+    },
+    "Hit": {
+        "type": "object",
+        "required": ["passage_id", "document_id", "text", "highlight", "score", "ranks", "citation", "page"],
+        "properties": {
+            "passage_id": {"type": "integer"},
+            "document_id": {"type": "integer"},
+            "title": _NULLABLE_STRING,
+            "file_name": {"type": "string"},
+            "format": {"type": "string"},
+            "county": _NULLABLE_STRING,
+            "doc_type": _NULLABLE_STRING,
+            "year": _NULLABLE_INT,
+            "topics": {"type": "array", "items": {"type": "string"}},
+            "page": _NULLABLE_INT,
+            "page_end": _NULLABLE_INT,
+            "heading": {"type": "array", "items": {"type": "string"}},
+            "text": {"type": "string"},
+            "highlight": {"type": "string", "description": "HTML: escaped text with <mark> around matches"},
+            "score": {"type": "number"},
+            "ranks": {
+                "type": "object",
+                "properties": {"dense": _NULLABLE_INT, "keyword": _NULLABLE_INT},
+            },
+            "citation": {"type": "string"},
+        },
+    },
+    "Filters": {
+        "type": "object",
+        "properties": {
+            "county": {"type": "array", "items": {"type": "string"}},
+            "type": {"type": "array", "items": {"type": "string"}},
+            "topic": {"type": "array", "items": {"type": "string"}},
+            "year_from": _NULLABLE_INT,
+            "year_to": _NULLABLE_INT,
+            "document": {"type": "array", "items": {"type": "integer"}},
+        },
+    },
+    "SearchResult": {
+        "type": "object",
+        "required": ["query", "mode", "filters", "offset", "candidates", "hits"],
+        "properties": {
+            "query": {"type": "string"},
+            "mode": {"type": "string", "enum": ["hybrid", "keyword", "dense"]},
+            "filters": _ref("Filters"),
+            "offset": {"type": "integer"},
+            "candidates": {"type": "integer"},
+            "hits": {"type": "array", "items": _ref("Hit")},
+        },
+    },
+    "Answer": {
+        "type": "object",
+        "required": ["query", "answer", "documents"],
+        "properties": {
+            "query": {"type": "string"},
+            "filters": _ref("Filters"),
+            "answer": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "passage_id", "document_id", "citation"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "score": {"type": "number"},
+                        "passage_id": {"type": "integer"},
+                        "document_id": {"type": "integer"},
+                        "page": _NULLABLE_INT,
+                        "citation": {"type": "string"},
+                    },
+                },
+            },
+            "documents": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+    "Job": {
+        "type": "object",
+        "required": ["id", "kind", "status", "total", "done", "files"],
+        "properties": {
+            "id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["upload", "update", "delete"]},
+            "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+            "total": {"type": "integer"},
+            "done": {"type": "integer"},
+            "error": _NULLABLE_STRING,
+            "created_at": {"type": "string"},
+            "files": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string"},
+                        "outcome": {"type": "string"},
+                        "document_id": _NULLABLE_INT,
+                        "passages": {"type": "integer"},
+                        "message": _NULLABLE_STRING,
+                    },
+                },
+            },
+        },
+    },
+    "Metadata": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "title": {"type": "string", "maxLength": 300},
+            "county": {"type": "string", "maxLength": 100},
+            "doc_type": {"type": "string", "enum": list(DOC_TYPES)},
+            "year": {"type": "integer", "minimum": 1900, "maximum": 2100},
+            "topics": {"type": "array", "items": {"type": "string", "enum": list(TOPICS)}},
+            "source_url": {"type": "string", "maxLength": 2000},
+        },
+    },
+    "Upload": {
+        "type": "object",
+        "required": ["file"],
+        "properties": {
+            "file": {"type": "string", "format": "binary"},
+            "title": {"type": "string"},
+            "county": {"type": "string"},
+            "doc_type": {"type": "string", "enum": list(DOC_TYPES)},
+            "year": {"type": "integer"},
+            "topics": {"type": "string", "description": "Handlungsfelder, durch Kommas getrennt"},
+            "source_url": {"type": "string"},
+        },
+    },
+}
+
+
+def openapi_document() -> dict:
+    search_parameters = [
+        _Q,
+        _query("mode", {"type": "string", "enum": ["hybrid", "keyword", "dense"]}, "Suchverfahren"),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}, "Treffer je Seite"),
+        _query("offset", {"type": "integer", "minimum": 0, "maximum": 1000}, "Versatz"),
+        *_FILTERS,
+    ]
+    read_errors = _errors(400, 401, 403, 429)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Kreiswissen API",
+            "version": "1.0.0",
+            "description": "Suche im Praxiswissen der Landkreise zum kommunalen Klimaschutz.",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+        },
+        "paths": {
+            "/health": {
+                "get": {
+                    "summary": "Betriebszustand",
+                    "security": [{}],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["status", "documents", "passages"],
+                                "properties": {
+                                    "status": {"type": "string"},
+                                    "documents": {"type": "integer"},
+                                    "passages": {"type": "integer"},
+                                },
+                            },
+                            "Zustand",
+                        )
+                    },
+                }
+            },
+            "/search": {
+                "get": {
+                    "summary": "Passagen suchen",
+                    "security": _READ,
+                    "parameters": search_parameters,
+                    "responses": {"200": _json(_ref("SearchResult"), "Treffer"), **read_errors, **_errors(422)},
+                }
+            },
+            "/answer": {
+                "get": {
+                    "summary": "Frage beantworten (extraktiv, mit Belegen)",
+                    "security": _READ,
+                    "parameters": [
+                        _Q,
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 20}, "Passagen"),
+                        *_FILTERS,
+                    ],
+                    "responses": {"200": _json(_ref("Answer"), "Antwort"), **read_errors, **_errors(422)},
+                }
+            },
+            "/facets": {
+                "get": {
+                    "summary": "Anzahl Dokumente je Landkreis, Typ, Handlungsfeld und Jahr",
+                    "security": _READ,
+                    "parameters": _FILTERS,
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "additionalProperties": {
+                                    "type": "array",
+                                    "items": {
+                                        "type": "object",
+                                        "properties": {
+                                            "value": {"type": ["string", "integer"]},
+                                            "count": {"type": "integer"},
+                                        },
+                                    },
+                                },
+                            },
+                            "Facetten",
+                        ),
+                        **read_errors,
+                    },
+                }
+            },
+            "/passages/{passage_id}": {
+                "get": {
+                    "summary": "Eine Passage mit Dokument und Beleg",
+                    "security": _READ,
+                    "parameters": [{"name": "passage_id", **_PATH_ID}],
+                    "responses": {"200": _json(_ref("Passage"), "Passage"), **read_errors, **_errors(404)},
+                }
+            },
+            "/passages/{passage_id}/similar": {
+                "get": {
+                    "summary": "Ähnliche Passagen, bevorzugt aus anderen Landkreisen",
+                    "security": _READ,
+                    "parameters": [
+                        {"name": "passage_id", **_PATH_ID},
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 50}, "Treffer"),
+                        *_FILTERS,
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["passage_id", "hits"],
+                                "properties": {
+                                    "passage_id": {"type": "integer"},
+                                    "hits": {"type": "array", "items": _ref("Hit")},
+                                },
+                            },
+                            "Ähnliche Passagen",
+                        ),
+                        **read_errors,
+                        **_errors(404),
+                    },
+                }
+            },
+            "/documents": {
+                "get": {
+                    "summary": "Dokumente auflisten",
+                    "security": _READ,
+                    "parameters": [
+                        _query("limit", {"type": "integer", "minimum": 1, "maximum": 500}, "Anzahl"),
+                        _query("offset", {"type": "integer", "minimum": 0}, "Versatz"),
+                        _query("status", {"type": "string", "enum": ["ready", "pending", "failed"]}, "Status"),
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["total", "offset", "documents"],
+                                "properties": {
+                                    "total": {"type": "integer"},
+                                    "offset": {"type": "integer"},
+                                    "documents": {"type": "array", "items": _ref("Document")},
+                                },
+                            },
+                            "Dokumente",
+                        ),
+                        **read_errors,
+                    },
+                },
+                "post": {
+                    "summary": "Dokument(e) hochladen; die Aufnahme läuft im Hintergrund",
+                    "security": _WRITE,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"multipart/form-data": {"schema": _ref("Upload")}},
+                    },
+                    "responses": {
+                        "202": _json(_ref("Job"), "Aufnahme eingereiht (Location: Auftrag)"),
+                        **_errors(400, 401, 403, 413, 415, 422, 429),
+                    },
+                },
+            },
+            "/documents/{document_id}": {
+                "get": {
+                    "summary": "Ein Dokument (mit passages=true auch seine Passagen)",
+                    "security": _READ,
+                    "parameters": [
+                        {"name": "document_id", **_PATH_ID},
+                        _query("passages", {"type": "boolean"}, "Passagen mitliefern"),
+                    ],
+                    "responses": {"200": _json(_ref("Document"), "Dokument"), **read_errors, **_errors(404)},
+                },
+                "patch": {
+                    "summary": "Metadaten ändern",
+                    "security": _WRITE,
+                    "parameters": [{"name": "document_id", **_PATH_ID}],
+                    "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Metadata")}}},
+                    "responses": {
+                        "200": _json(_ref("Document"), "Geändertes Dokument"),
+                        **_errors(400, 401, 403, 404, 415, 422, 429),
+                    },
+                },
+                "delete": {
+                    "summary": "Dokument löschen (Katalog und beide Indizes)",
+                    "security": _WRITE,
+                    "parameters": [{"name": "document_id", **_PATH_ID}],
+                    "responses": {"204": {"description": "Gelöscht"}, **_errors(401, 403, 404, 422, 429)},
+                },
+            },
+            "/documents/{document_id}/file": {
+                "put": {
+                    "summary": "Datei eines Dokuments ersetzen",
+                    "security": _WRITE,
+                    "parameters": [{"name": "document_id", **_PATH_ID}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"multipart/form-data": {"schema": _ref("Upload")}},
+                    },
+                    "responses": {
+                        "202": _json(_ref("Job"), "Ersetzung eingereiht"),
+                        **_errors(400, 401, 403, 404, 413, 415, 422, 429),
+                    },
+                }
+            },
+            "/documents/{document_id}/original": {
+                "get": {
+                    "summary": "Die Originaldatei",
+                    "security": _READ,
+                    "parameters": [{"name": "document_id", **_PATH_ID}],
+                    "responses": {
+                        "200": {"description": "Datei", "content": {"*/*": {"schema": {"type": "string"}}}},
+                        **read_errors,
+                        **_errors(404),
+                    },
+                }
+            },
+            "/jobs/{job_id}": {
+                "get": {
+                    "summary": "Stand eines Aufnahme-Auftrags",
+                    "security": _WRITE,
+                    "parameters": [{"name": "job_id", **_PATH_ID}],
+                    "responses": {"200": _json(_ref("Job"), "Auftrag"), **_errors(401, 403, 404, 429)},
+                }
+            },
+        },
+    }

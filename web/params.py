@@ -1,0 +1,91 @@
+"""Search parameters from a query string, shared by the HTML pages and the API."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from kb.documents import Metadata, SearchFilters
+from kb.errors import InvalidQuery, KbError
+
+FILTER_NAMES = ("county", "type", "topic", "year_from", "year_to", "document")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    mode: str
+    limit: int
+    offset: int
+    filters: SearchFilters
+
+
+def integer(args: MultiDict, name: str, default: int | None = None) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidQuery(f"Parameter {name} muss eine ganze Zahl sein, nicht {raw!r}.") from None
+
+
+def _values(args: MultiDict, name: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in args.getlist(name) if v.strip())
+
+
+def search_filters(args: MultiDict) -> SearchFilters:
+    documents = []
+    for raw in _values(args, "document"):
+        if not raw.isdigit():
+            raise InvalidQuery(f"Parameter document muss eine Dokumentnummer sein, nicht {raw!r}.")
+        documents.append(int(raw))
+    return SearchFilters(
+        counties=_values(args, "county"),
+        doc_types=_values(args, "type"),
+        topics=_values(args, "topic"),
+        year_from=integer(args, "year_from"),
+        year_to=integer(args, "year_to"),
+        document_ids=tuple(documents),
+    )
+
+
+def search_request(args: MultiDict, *, default_limit: int = 10) -> SearchRequest:
+    return SearchRequest(
+        query=args.get("q", ""),
+        mode=args.get("mode", "hybrid") or "hybrid",
+        limit=integer(args, "limit", default_limit),
+        offset=integer(args, "offset", 0),
+        filters=search_filters(args),
+    )
+
+
+def metadata_from(values: Mapping[str, object], *, source: str) -> Metadata:
+    """Metadata from a form or JSON body, checked against the vocabularies (KbError if not)."""
+    from ingest.metadata import validated_metadata
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        if value is not None and not isinstance(value, str | int):
+            raise KbError(f"{source}: {name} muss Text sein.")
+        return (str(value).strip() or None) if value is not None else None
+
+    raw_topics = values.get("topics", [])
+    if isinstance(raw_topics, str):
+        raw_topics = [t for t in raw_topics.split(",")]
+    if not isinstance(raw_topics, list) or not all(isinstance(t, str) for t in raw_topics):
+        raise KbError(f"{source}: topics muss eine Liste von Handlungsfeldern sein.")
+    year = text("year")
+    if year is not None and not year.isdigit():
+        raise KbError(f"{source}: year muss eine Jahreszahl sein, nicht {year!r}.")
+    given = Metadata(
+        title=text("title"),
+        county=text("county"),
+        doc_type=text("doc_type"),
+        year=int(year) if year else None,
+        topics=[t.strip() for t in raw_topics if t.strip()],
+        source_url=text("source_url"),
+    )
+    return validated_metadata(given, source=source)

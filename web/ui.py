@@ -1,0 +1,151 @@
+"""The German search pages for county officers: search, answer, facets, documents, browsing."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, render_template, request, send_file, url_for
+from werkzeug.datastructures import MultiDict
+
+from ingest.metadata import DOC_TYPES, TOPICS
+from kb.documents import DocumentRecord
+from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
+from kb.ingestion import original_path
+from kb.presenters import citation
+from web.params import search_request
+from web.services import services
+
+bp = Blueprint("ui", __name__)
+
+MESSAGES = {
+    400: "Die Anfrage war fehlerhaft.",
+    403: "Dafür fehlt die Berechtigung.",
+    404: "Diese Seite gibt es nicht. Vielleicht hilft die Suche weiter.",
+    405: "Diese Aktion ist hier nicht möglich.",
+    413: "Die Datei ist zu groß.",
+    429: "Zu viele Versuche in kurzer Zeit. Bitte warten Sie eine Minute.",
+    500: "Ein interner Fehler ist aufgetreten. Bitte versuchen Sie es später erneut.",
+}
+_QUESTION = re.compile(r"\?\s*$|^(wie|was|wer|wo|wann|warum|weshalb|welche[rsmn]?|womit|wozu|gibt es)\b", re.I)
+MODES = {"hybrid": "Kombiniert (empfohlen)", "keyword": "Stichwörter", "dense": "Bedeutung"}
+PAGE_SIZE = 10
+
+
+def is_question(query: str) -> bool:
+    return bool(_QUESTION.search(query.strip()))
+
+
+def original_link(document: DocumentRecord, page: int | None) -> str:
+    """Link to the original file, opened at ``page`` for PDFs (#page=N)."""
+    url = url_for("ui.original", document_id=document.id)
+    return f"{url}#page={page}" if page and document.format == "pdf" else url
+
+
+@bp.app_context_processor
+def _helpers() -> dict:
+    return {"citation": citation, "original_link": original_link, "MODES": MODES}
+
+
+@bp.get("/")
+def search():  # noqa: ANN201
+    args = request.args
+    query = args.get("q", "").strip()
+    with services().reading() as kb:
+        wanted = None
+        facets = kb.facets()
+        if not query:
+            return render_template("search.html", query="", facets=facets, args=args, result=None, answer=None)
+        try:
+            wanted = search_request(args, default_limit=PAGE_SIZE)
+            result = kb.search(
+                wanted.query, mode=wanted.mode, limit=PAGE_SIZE, offset=wanted.offset, filters=wanted.filters
+            )
+            answer = None
+            if is_question(query) and wanted.offset == 0:
+                answer = kb.answer(wanted.query, filters=wanted.filters, limit=5)
+            facets = kb.facets(wanted.filters)
+        except InvalidQuery as error:
+            return render_template(
+                "search.html", query=query, facets=facets, args=args, result=None, answer=None, problem=str(error)
+            ), 400
+        except KbError as error:
+            return render_template(
+                "search.html", query=query, facets=facets, args=args, result=None, answer=None, problem=str(error)
+            )
+    return render_template(
+        "search.html",
+        query=query,
+        facets=facets,
+        args=args,
+        result=result,
+        answer=answer if answer and answer.sentences else None,
+        offset=wanted.offset,
+        page_size=PAGE_SIZE,
+        page_url=lambda offset: url_for("ui.search", **_with(args, offset=offset)),
+    )
+
+
+def _with(args: MultiDict, **changes: object) -> dict:
+    merged = {key: args.getlist(key) for key in args}
+    merged.update({key: [str(value)] for key, value in changes.items()})
+    return merged
+
+
+@bp.get("/passage/<int:passage_id>")
+def passage(passage_id: int):  # noqa: ANN201
+    with services().reading() as kb:
+        found = kb.catalogue.passages_by_id([passage_id]).get(passage_id)
+        if found is None:
+            abort(404)
+        document = kb.document(found.document_id)
+        try:
+            similar = kb.similar(passage_id, limit=5)
+        except PassageNotFound:
+            abort(404)
+    return render_template("passage.html", passage=found, document=document, similar=similar)
+
+
+@bp.get("/dokumente")
+def documents():  # noqa: ANN201
+    county, topic, doc_type = (request.args.get(k, "").strip() for k in ("county", "topic", "type"))
+    with services().reading() as kb:
+        found = [
+            d
+            for d in kb.catalogue.documents("ready")
+            if (not county or (d.metadata.county or "").lower() == county.lower())
+            and (not topic or topic.lower() in (t.lower() for t in d.metadata.topics))
+            and (not doc_type or (d.metadata.doc_type or "").lower() == doc_type.lower())
+        ]
+        facets = kb.facets()
+    return render_template(
+        "documents.html", documents=found, facets=facets, county=county, topic=topic, doc_type=doc_type
+    )
+
+
+@bp.get("/dokumente/<int:document_id>")
+def document(document_id: int):  # noqa: ANN201
+    with services().reading() as kb:
+        try:
+            record = kb.document(document_id)
+        except DocumentNotFound:
+            abort(404)
+        passages = kb.passages(document_id)
+    return render_template("document.html", document=record, passages=passages)
+
+
+@bp.get("/dokumente/<int:document_id>/original")
+def original(document_id: int):  # noqa: ANN201
+    with services().reading() as kb:
+        try:
+            record = kb.document(document_id)
+        except DocumentNotFound:
+            abort(404)
+    path = original_path(services().config.originals_dir, record.content_hash, record.file_name)
+    if not path.is_file():
+        abort(404)
+    return send_file(path, download_name=record.file_name)
+
+
+@bp.get("/hilfe")
+def help_page():  # noqa: ANN201
+    return render_template("help.html", doc_types=DOC_TYPES, topics=TOPICS)
