@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import time
-from pathlib import Path
 
 import pytest
 
@@ -165,7 +164,7 @@ def test_writes_refuse_missing_and_read_only_keys(client, keys):  # noqa: ANN001
     [
         ("programm.exe", b"MZ\x90\x00", 415),
         ("../../etc/passwd", b"root:x:0:0", 415),
-        ("bericht.pdf", "Nur Text, kein PDF.".encode(), 415),
+        ("bericht.pdf", b"Nur Text, kein PDF.", 415),
         ("leer.md", b"", 422),
     ],
 )
