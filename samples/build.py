@@ -29,48 +29,99 @@ def meta(path: Path, **fields: object) -> None:
 # 1 — the long concept (PDF)
 
 CONCEPT = [
-    ("1 Einleitung", 1, [
-        "Der Landkreis Hohenwalde hat im Jahr 2022 sein erstes integriertes Klimaschutzkonzept beschlossen. Es beschreibt, wie der Kreis bis 2040 treibhausgasneutral werden kann, und es legt fest, welche Rolle die Kreisverwaltung gegenüber ihren 24 kreisangehörigen Gemeinden übernimmt. Der Kreis selbst ist für weniger als drei Prozent der Emissionen im Kreisgebiet unmittelbar verantwortlich; seine Wirkung entfaltet er vor allem als Motivator, Moderator und Berater der Städte und Gemeinden.",
-        "Das Konzept wurde zwischen März 2021 und Februar 2022 erarbeitet. Grundlage waren eine Energie- und Treibhausgasbilanz, vier Fachwerkstätten, eine Online-Befragung der Bürgerinnen und Bürger sowie Interviews mit allen Bürgermeisterinnen und Bürgermeistern. Gefördert wurde die Erstellung über die Kommunalrichtlinie des Bundes (Förderquote 70 Prozent).",
-    ]),
-    ("2 Ausgangslage und Treibhausgasbilanz", 1, [
-        "Im Bilanzjahr 2019 verursachte das Kreisgebiet rund 1,46 Millionen Tonnen CO2-Äquivalente, das sind 9,8 Tonnen je Einwohnerin und Einwohner. Den größten Anteil hat der Verkehr mit 38 Prozent, gefolgt von der Wärmeversorgung privater Haushalte mit 27 Prozent und der Industrie mit 21 Prozent. Der Anteil erneuerbarer Energien am Stromverbrauch liegt bei 46 Prozent, getragen vor allem von Windenergieanlagen auf der Hochfläche und Photovoltaikanlagen auf landwirtschaftlichen Gebäuden.",
-    ]),
-    ("TABLE", 0, [["Sektor", "t CO2-Äq. 2019", "Anteil"], ["Verkehr", "555.000", "38 %"], ["Private Haushalte", "394.000", "27 %"], ["Industrie", "307.000", "21 %"], ["Gewerbe, Handel, Dienstleistungen", "146.000", "10 %"], ["Kommunale Einrichtungen", "58.000", "4 %"]]),
+    (
+        "1 Einleitung",
+        1,
+        [
+            "Der Landkreis Hohenwalde hat im Jahr 2022 sein erstes integriertes Klimaschutzkonzept beschlossen. Es beschreibt, wie der Kreis bis 2040 treibhausgasneutral werden kann, und es legt fest, welche Rolle die Kreisverwaltung gegenüber ihren 24 kreisangehörigen Gemeinden übernimmt. Der Kreis selbst ist für weniger als drei Prozent der Emissionen im Kreisgebiet unmittelbar verantwortlich; seine Wirkung entfaltet er vor allem als Motivator, Moderator und Berater der Städte und Gemeinden.",
+            "Das Konzept wurde zwischen März 2021 und Februar 2022 erarbeitet. Grundlage waren eine Energie- und Treibhausgasbilanz, vier Fachwerkstätten, eine Online-Befragung der Bürgerinnen und Bürger sowie Interviews mit allen Bürgermeisterinnen und Bürgermeistern. Gefördert wurde die Erstellung über die Kommunalrichtlinie des Bundes (Förderquote 70 Prozent).",
+        ],
+    ),
+    (
+        "2 Ausgangslage und Treibhausgasbilanz",
+        1,
+        [
+            "Im Bilanzjahr 2019 verursachte das Kreisgebiet rund 1,46 Millionen Tonnen CO2-Äquivalente, das sind 9,8 Tonnen je Einwohnerin und Einwohner. Den größten Anteil hat der Verkehr mit 38 Prozent, gefolgt von der Wärmeversorgung privater Haushalte mit 27 Prozent und der Industrie mit 21 Prozent. Der Anteil erneuerbarer Energien am Stromverbrauch liegt bei 46 Prozent, getragen vor allem von Windenergieanlagen auf der Hochfläche und Photovoltaikanlagen auf landwirtschaftlichen Gebäuden.",
+        ],
+    ),
+    (
+        "TABLE",
+        0,
+        [
+            ["Sektor", "t CO2-Äq. 2019", "Anteil"],
+            ["Verkehr", "555.000", "38 %"],
+            ["Private Haushalte", "394.000", "27 %"],
+            ["Industrie", "307.000", "21 %"],
+            ["Gewerbe, Handel, Dienstleistungen", "146.000", "10 %"],
+            ["Kommunale Einrichtungen", "58.000", "4 %"],
+        ],
+    ),
     ("3 Handlungsfelder", 1, []),
-    ("3.1 Energie", 2, [
-        "Der Ausbau der Windenergie bleibt die wirksamste Einzelmaßnahme. Der Kreis unterstützt die Gemeinden bei der Ausweisung von Flächen, indem er eine kreisweite Potenzialanalyse bereitstellt und die Regionalplanung frühzeitig einbindet. Für Photovoltaik auf Dächern richtet die Energieagentur eine Solarberatung ein, die Eigentümerinnen und Eigentümer kostenlos zu Statik, Ertrag und Wirtschaftlichkeit berät.",
-        "Bürgerenergiegenossenschaften sollen an neuen Anlagen beteiligt werden. Das stärkt die Akzeptanz vor Ort und hält die Wertschöpfung in der Region; der Kreis stellt dafür einen Mustervertrag zur finanziellen Beteiligung der Standortgemeinden bereit.",
-    ]),
-    ("3.2 Mobilität", 2, [
-        "Im ländlichen Raum bleibt das Auto vorerst das wichtigste Verkehrsmittel. Umso wichtiger sind verlässliche Alternativen: Der Kreis verdichtet den Takt der Regionalbuslinien auf den Hauptachsen auf einen Stundentakt, ergänzt ihn durch ein Rufbussystem und baut gemeinsam mit den Gemeinden ein Netz von Pendler-Radrouten zwischen den Ortschaften und den Bahnhöfen aus.",
-        "Für die E-Mobilität entsteht ein kreisweites Ladekonzept. Es zeigt jeder Gemeinde, an welchen Standorten öffentliche Ladepunkte sinnvoll sind, etwa an Rathäusern, Sporthallen und Mitfahrparkplätzen. Der kreiseigene Fuhrpark wird bis 2027 vollständig auf Elektrofahrzeuge umgestellt; Dienstfahrräder und E-Lastenräder ergänzen ihn.",
-    ]),
-    ("3.3 Gebäude und Wärme", 2, [
-        "Die Wärmewende ist die größte Aufgabe der kommenden Jahre. Nach dem Wärmeplanungsgesetz müssen alle Gemeinden eine kommunale Wärmeplanung erstellen. Der Landkreis koordiniert dafür ein Konvoi-Verfahren: Mehrere kleine Gemeinden beauftragen gemeinsam ein Fachbüro, teilen sich Datenerhebung und Beteiligungsformate und sparen so Kosten und Personalaufwand.",
-        "Für die kreiseigenen Liegenschaften, darunter 14 Schulen und das Landratsamt, gilt ein Sanierungsfahrplan. Bis 2030 sollen alle Ölheizungen ersetzt sein; vorrangig werden Wärmepumpen und Anschlüsse an Nahwärmenetze geprüft.",
-    ]),
-    ("3.4 Klimaanpassung", 2, [
-        "Starkregen und Hitzeperioden haben in den vergangenen Jahren auch im Kreis Schäden verursacht. Der Kreis lässt für alle Gemeinden Starkregengefahrenkarten erstellen und berät zu Rückhalteflächen, Entsiegelung und Hitzeschutz in Kitas und Pflegeeinrichtungen.",
-    ]),
-    ("4 Zusammenarbeit mit den kreisangehörigen Gemeinden", 1, [
-        "Der Kreis versteht sich als Dienstleister der Gemeinden. Zweimal im Jahr lädt der Landrat alle Rathauschefs zu einer Bürgermeisterdienstbesprechung mit dem Schwerpunkt Klimaschutz ein. Dort berichtet das Klimaschutzmanagement über Förderprogramme, und die Gemeinden stellen einander gelungene Projekte vor.",
-        "Zusätzlich entsteht ein Gemeindenetzwerk Energieeffizienz: Zwölf Gemeinden tauschen sich unter Moderation der Energieagentur viermal jährlich über Energiemanagement, Straßenbeleuchtung und Heizungserneuerung aus. Kleine Gemeinden ohne eigenes Fachpersonal können über den Kreis ein gemeinsames Klimaschutzmanagement nutzen; die Personalkosten werden nach Einwohnerzahl geteilt.",
-        "Ein kreisweiter Klimaschutzfonds in Höhe von 250.000 Euro jährlich unterstützt kommunale Vorhaben, die keine andere Förderung erhalten, z. B. Machbarkeitsstudien oder die Eigenanteile kleiner Gemeinden.",
-    ]),
-    ("5 Beteiligung und Kommunikation", 1, [
-        "Klimaschutz gelingt nur mit der Bevölkerung. Der Kreis richtet eine Internetseite mit Beratungsangeboten ein, veranstaltet jährlich einen Klimatag und unterstützt Schulen beim Energiesparen. Vereine, Kirchengemeinden und Unternehmen werden über einen Klimabeirat eingebunden, der dem Kreistag zweimal jährlich berichtet.",
-    ]),
-    ("6 Umsetzung und Controlling", 1, [
-        "Das Klimaschutzmanagement im Landratsamt steuert die Umsetzung. Alle zwei Jahre wird die Treibhausgasbilanz fortgeschrieben; ein jährlicher Sachstandsbericht an den Kreistag zeigt für jede der 42 Maßnahmen, wie weit sie umgesetzt ist. Maßnahmen, die hinter dem Plan liegen, werden im Klimabeirat besprochen und gegebenenfalls angepasst.",
-    ]),
+    (
+        "3.1 Energie",
+        2,
+        [
+            "Der Ausbau der Windenergie bleibt die wirksamste Einzelmaßnahme. Der Kreis unterstützt die Gemeinden bei der Ausweisung von Flächen, indem er eine kreisweite Potenzialanalyse bereitstellt und die Regionalplanung frühzeitig einbindet. Für Photovoltaik auf Dächern richtet die Energieagentur eine Solarberatung ein, die Eigentümerinnen und Eigentümer kostenlos zu Statik, Ertrag und Wirtschaftlichkeit berät.",
+            "Bürgerenergiegenossenschaften sollen an neuen Anlagen beteiligt werden. Das stärkt die Akzeptanz vor Ort und hält die Wertschöpfung in der Region; der Kreis stellt dafür einen Mustervertrag zur finanziellen Beteiligung der Standortgemeinden bereit.",
+        ],
+    ),
+    (
+        "3.2 Mobilität",
+        2,
+        [
+            "Im ländlichen Raum bleibt das Auto vorerst das wichtigste Verkehrsmittel. Umso wichtiger sind verlässliche Alternativen: Der Kreis verdichtet den Takt der Regionalbuslinien auf den Hauptachsen auf einen Stundentakt, ergänzt ihn durch ein Rufbussystem und baut gemeinsam mit den Gemeinden ein Netz von Pendler-Radrouten zwischen den Ortschaften und den Bahnhöfen aus.",
+            "Für die E-Mobilität entsteht ein kreisweites Ladekonzept. Es zeigt jeder Gemeinde, an welchen Standorten öffentliche Ladepunkte sinnvoll sind, etwa an Rathäusern, Sporthallen und Mitfahrparkplätzen. Der kreiseigene Fuhrpark wird bis 2027 vollständig auf Elektrofahrzeuge umgestellt; Dienstfahrräder und E-Lastenräder ergänzen ihn.",
+        ],
+    ),
+    (
+        "3.3 Gebäude und Wärme",
+        2,
+        [
+            "Die Wärmewende ist die größte Aufgabe der kommenden Jahre. Nach dem Wärmeplanungsgesetz müssen alle Gemeinden eine kommunale Wärmeplanung erstellen. Der Landkreis koordiniert dafür ein Konvoi-Verfahren: Mehrere kleine Gemeinden beauftragen gemeinsam ein Fachbüro, teilen sich Datenerhebung und Beteiligungsformate und sparen so Kosten und Personalaufwand.",
+            "Für die kreiseigenen Liegenschaften, darunter 14 Schulen und das Landratsamt, gilt ein Sanierungsfahrplan. Bis 2030 sollen alle Ölheizungen ersetzt sein; vorrangig werden Wärmepumpen und Anschlüsse an Nahwärmenetze geprüft.",
+        ],
+    ),
+    (
+        "3.4 Klimaanpassung",
+        2,
+        [
+            "Starkregen und Hitzeperioden haben in den vergangenen Jahren auch im Kreis Schäden verursacht. Der Kreis lässt für alle Gemeinden Starkregengefahrenkarten erstellen und berät zu Rückhalteflächen, Entsiegelung und Hitzeschutz in Kitas und Pflegeeinrichtungen.",
+        ],
+    ),
+    (
+        "4 Zusammenarbeit mit den kreisangehörigen Gemeinden",
+        1,
+        [
+            "Der Kreis versteht sich als Dienstleister der Gemeinden. Zweimal im Jahr lädt der Landrat alle Rathauschefs zu einer Bürgermeisterdienstbesprechung mit dem Schwerpunkt Klimaschutz ein. Dort berichtet das Klimaschutzmanagement über Förderprogramme, und die Gemeinden stellen einander gelungene Projekte vor.",
+            "Zusätzlich entsteht ein Gemeindenetzwerk Energieeffizienz: Zwölf Gemeinden tauschen sich unter Moderation der Energieagentur viermal jährlich über Energiemanagement, Straßenbeleuchtung und Heizungserneuerung aus. Kleine Gemeinden ohne eigenes Fachpersonal können über den Kreis ein gemeinsames Klimaschutzmanagement nutzen; die Personalkosten werden nach Einwohnerzahl geteilt.",
+            "Ein kreisweiter Klimaschutzfonds in Höhe von 250.000 Euro jährlich unterstützt kommunale Vorhaben, die keine andere Förderung erhalten, z. B. Machbarkeitsstudien oder die Eigenanteile kleiner Gemeinden.",
+        ],
+    ),
+    (
+        "5 Beteiligung und Kommunikation",
+        1,
+        [
+            "Klimaschutz gelingt nur mit der Bevölkerung. Der Kreis richtet eine Internetseite mit Beratungsangeboten ein, veranstaltet jährlich einen Klimatag und unterstützt Schulen beim Energiesparen. Vereine, Kirchengemeinden und Unternehmen werden über einen Klimabeirat eingebunden, der dem Kreistag zweimal jährlich berichtet.",
+        ],
+    ),
+    (
+        "6 Umsetzung und Controlling",
+        1,
+        [
+            "Das Klimaschutzmanagement im Landratsamt steuert die Umsetzung. Alle zwei Jahre wird die Treibhausgasbilanz fortgeschrieben; ein jährlicher Sachstandsbericht an den Kreistag zeigt für jede der 42 Maßnahmen, wie weit sie umgesetzt ist. Maßnahmen, die hinter dem Plan liegen, werden im Klimabeirat besprochen und gegebenenfalls angepasst.",
+        ],
+    ),
 ]
 
 
 def build_concept(path: Path) -> None:
-    doc = GermanPDF(header="Klimaschutzkonzept Landkreis Hohenwalde 2022",
-                    title="Integriertes Klimaschutzkonzept Landkreis Hohenwalde", created=FIXED, font_size=12,
-                    line_height=7)
+    doc = GermanPDF(
+        header="Klimaschutzkonzept Landkreis Hohenwalde 2022",
+        title="Integriertes Klimaschutzkonzept Landkreis Hohenwalde",
+        created=FIXED,
+        font_size=12,
+        line_height=7,
+    )
     doc.title_page("Integriertes Klimaschutzkonzept", "Landkreis Hohenwalde, beschlossen vom Kreistag am 14. März 2022")
     for title, level, body in CONCEPT:
         if title == "TABLE":
@@ -80,51 +131,90 @@ def build_concept(path: Path) -> None:
         for text in body:
             doc.paragraph(text)
     doc.save(path)
-    meta(path, title="Integriertes Klimaschutzkonzept Landkreis Hohenwalde", county="Landkreis Hohenwalde",
-         doc_type="Klimaschutzkonzept", year=2022,
-         topics=["Energie", "Mobilität", "Gebäude und Wärme", "kreisangehörige Gemeinden", "Klimaschutzmanagement"])
+    meta(
+        path,
+        title="Integriertes Klimaschutzkonzept Landkreis Hohenwalde",
+        county="Landkreis Hohenwalde",
+        doc_type="Klimaschutzkonzept",
+        year=2022,
+        topics=["Energie", "Mobilität", "Gebäude und Wärme", "kreisangehörige Gemeinden", "Klimaschutzmanagement"],
+    )
 
 
 # 2 — workshop results (PDF)
 
 WORKSHOP = [
-    ("Workshop der Vorreiterkreise: Kommunen im Kreisgebiet für den Klimaschutz gewinnen", 1, [
-        "Am 14. März 2024 trafen sich Vertreterinnen und Vertreter von sieben Vorreiterkreisen und drei Gastkreisen im Kreishaus des Landkreises Moorbach. Leitfrage des Workshops war, wie Landkreise die Städte und Gemeinden in ihrem Gebiet für eigene Klimaschutzaktivitäten gewinnen können, obwohl die Kreise ihnen keine Vorgaben machen dürfen.",
-    ]),
-    ("Ergebnisse der Arbeitsgruppe Motivation", 2, [
-        "Als wirksam gilt vor allem der persönliche Kontakt. Der Landkreis Moorbach besucht jede Kommune einmal im Jahr mit einem kleinen Team aus Klimaschutzmanagerin, Energieberater und Fördermittelexpertin. Diese Rathausbesuche dauern etwa zwei Stunden und enden mit einer Liste von drei konkreten nächsten Schritten.",
-        "Wettbewerbe und Auszeichnungen motivieren zusätzlich: Eine Klimaschutzplakette für Gemeinden, die ein Energiemanagement eingeführt haben, wurde von mehreren Kreisen als einfach und wirksam beschrieben.",
-    ]),
-    ("Ergebnisse der Arbeitsgruppe Beratung", 2, [
-        "Kleine Gemeinden haben selten eigenes Fachpersonal. Bewährt haben sich kreisweite Beratungsangebote, die von den Gemeinden ohne eigenen Antrag genutzt werden können: eine Fördermittelberatung, ein Musterleistungsverzeichnis für LED-Straßenbeleuchtung und eine Vorlage für Gemeinderatsbeschlüsse zur Wärmeplanung.",
-        "Mehrere Teilnehmende berichteten, dass Gemeinden Förderanträge häufig wegen fehlender Eigenmittel nicht stellen. Ein Kreisfonds, der den Eigenanteil kleiner Kommunen teilweise übernimmt, habe im Landkreis Hohenwalde die Zahl der Anträge verdoppelt.",
-    ]),
-    ("Ergebnisse der Arbeitsgruppe Moderation", 2, [
-        "Landkreise können Gemeinden zusammenbringen, die allein zu klein wären. Beispiele sind gemeinsame Ausschreibungen für Ökostrom, Konvoi-Verfahren in der Wärmeplanung und interkommunale Klimaschutzmanagerstellen. Wichtig sei, dass der Kreis moderiert, aber die Entscheidungen bei den Gemeinderäten bleiben.",
-    ]),
-    ("Vereinbarte nächste Schritte", 2, [
-        "Die Teilnehmenden vereinbarten, ihre Musterdokumente auf einer gemeinsamen Plattform zu teilen. Der Landkreis Talheim-Ost lädt im Herbst 2024 zum nächsten Treffen ein; Schwerpunkt wird die Klimaanpassung sein.",
-    ]),
+    (
+        "Workshop der Vorreiterkreise: Kommunen im Kreisgebiet für den Klimaschutz gewinnen",
+        1,
+        [
+            "Am 14. März 2024 trafen sich Vertreterinnen und Vertreter von sieben Vorreiterkreisen und drei Gastkreisen im Kreishaus des Landkreises Moorbach. Leitfrage des Workshops war, wie Landkreise die Städte und Gemeinden in ihrem Gebiet für eigene Klimaschutzaktivitäten gewinnen können, obwohl die Kreise ihnen keine Vorgaben machen dürfen.",
+        ],
+    ),
+    (
+        "Ergebnisse der Arbeitsgruppe Motivation",
+        2,
+        [
+            "Als wirksam gilt vor allem der persönliche Kontakt. Der Landkreis Moorbach besucht jede Kommune einmal im Jahr mit einem kleinen Team aus Klimaschutzmanagerin, Energieberater und Fördermittelexpertin. Diese Rathausbesuche dauern etwa zwei Stunden und enden mit einer Liste von drei konkreten nächsten Schritten.",
+            "Wettbewerbe und Auszeichnungen motivieren zusätzlich: Eine Klimaschutzplakette für Gemeinden, die ein Energiemanagement eingeführt haben, wurde von mehreren Kreisen als einfach und wirksam beschrieben.",
+        ],
+    ),
+    (
+        "Ergebnisse der Arbeitsgruppe Beratung",
+        2,
+        [
+            "Kleine Gemeinden haben selten eigenes Fachpersonal. Bewährt haben sich kreisweite Beratungsangebote, die von den Gemeinden ohne eigenen Antrag genutzt werden können: eine Fördermittelberatung, ein Musterleistungsverzeichnis für LED-Straßenbeleuchtung und eine Vorlage für Gemeinderatsbeschlüsse zur Wärmeplanung.",
+            "Mehrere Teilnehmende berichteten, dass Gemeinden Förderanträge häufig wegen fehlender Eigenmittel nicht stellen. Ein Kreisfonds, der den Eigenanteil kleiner Kommunen teilweise übernimmt, habe im Landkreis Hohenwalde die Zahl der Anträge verdoppelt.",
+        ],
+    ),
+    (
+        "Ergebnisse der Arbeitsgruppe Moderation",
+        2,
+        [
+            "Landkreise können Gemeinden zusammenbringen, die allein zu klein wären. Beispiele sind gemeinsame Ausschreibungen für Ökostrom, Konvoi-Verfahren in der Wärmeplanung und interkommunale Klimaschutzmanagerstellen. Wichtig sei, dass der Kreis moderiert, aber die Entscheidungen bei den Gemeinderäten bleiben.",
+        ],
+    ),
+    (
+        "Vereinbarte nächste Schritte",
+        2,
+        [
+            "Die Teilnehmenden vereinbarten, ihre Musterdokumente auf einer gemeinsamen Plattform zu teilen. Der Landkreis Talheim-Ost lädt im Herbst 2024 zum nächsten Treffen ein; Schwerpunkt wird die Klimaanpassung sein.",
+        ],
+    ),
 ]
 
 
 def build_workshop(path: Path) -> None:
-    doc = GermanPDF(header="Vorreiterkreise - Workshop-Dokumentation 14.03.2024",
-                    title="Dokumentation des Workshops der Vorreiterkreise", created=FIXED)
+    doc = GermanPDF(
+        header="Vorreiterkreise - Workshop-Dokumentation 14.03.2024",
+        title="Dokumentation des Workshops der Vorreiterkreise",
+        created=FIXED,
+    )
     for title, level, body in WORKSHOP:
         doc.heading(title, level, new_page=title.startswith("Ergebnisse"))
         for text in body:
             doc.paragraph(text)
     doc.save(path)
-    meta(path, title="Dokumentation des Workshops der Vorreiterkreise: Kommunen gewinnen", county="Landkreis Moorbach",
-         doc_type="Workshop-Ergebnis", year=2024,
-         topics=["kreisangehörige Gemeinden", "Förderung", "Beteiligung und Kommunikation"])
+    meta(
+        path,
+        title="Dokumentation des Workshops der Vorreiterkreise: Kommunen gewinnen",
+        county="Landkreis Moorbach",
+        doc_type="Workshop-Ergebnis",
+        year=2024,
+        topics=["kreisangehörige Gemeinden", "Förderung", "Beteiligung und Kommunikation"],
+    )
 
 
 # 3, 4, 5 — DOCX
 
-def build_docx(path: Path, title: str, sections: list[tuple[str, list[str]]], table: list[list[str]] | None = None,
-               bullets: list[str] | None = None) -> None:
+
+def build_docx(
+    path: Path,
+    title: str,
+    sections: list[tuple[str, list[str]]],
+    table: list[list[str]] | None = None,
+    bullets: list[str] | None = None,
+) -> None:
     import docx
 
     document = docx.Document()
@@ -148,63 +238,139 @@ def build_docx(path: Path, title: str, sections: list[tuple[str, list[str]]], ta
 
 
 GUIDE = [
-    ("Warum Energiemanagement?", [
-        "Kommunale Gebäude verbrauchen oft mehr Energie als nötig, weil niemand die Verbräuche regelmäßig auswertet. Ein Energiemanagement macht sichtbar, wo Heizung und Strom verschwendet werden. Erfahrungsgemäß lassen sich allein durch bessere Regelung und Nutzerverhalten zehn bis fünfzehn Prozent der Energiekosten einsparen, ohne dass investiert werden muss.",
-    ]),
-    ("Schritt 1: Verantwortliche benennen", [
-        "Jede Gemeinde benennt eine Energiebeauftragte oder einen Energiebeauftragten, z. B. aus dem Bauamt oder der Kämmerei. Wichtig ist ein Ratsbeschluss, der die Aufgabe und die dafür nötige Arbeitszeit festlegt, mindestens zwei Stunden pro Woche.",
-    ]),
-    ("Schritt 2: Verbräuche monatlich erfassen", [
-        "Hausmeisterinnen und Hausmeister lesen die Zähler am ersten Werktag jedes Monats ab und tragen die Werte in die kreisweite Software ein, die der Landkreis Birkenau-Süd allen Gemeinden kostenlos bereitstellt. Wo möglich, werden Zähler mit Fernauslesung nachgerüstet.",
-    ]),
-    ("Schritt 3: Auswerten und handeln", [
-        "Einmal jährlich erstellt die Gemeinde einen Energiebericht für den Gemeinderat. Auffällige Gebäude werden mit der Energieagentur begangen; typische Sofortmaßnahmen sind angepasste Heizzeiten, hydraulischer Abgleich und der Austausch alter Umwälzpumpen.",
-    ]),
-    ("Unterstützung durch den Landkreis", [
-        "Der Landkreis Birkenau-Süd schult die Energiebeauftragten in einem eintägigen Grundkurs, organisiert ein Netzwerk, das sich dreimal im Jahr trifft, und übernimmt im ersten Jahr die Lizenzkosten der Software. Gemeinden, die nach § 6 Abs. 2 Nr. 1 der Kommunalrichtlinie gefördert werden, erhalten zusätzlich eine Fördermittelberatung.",
-    ]),
+    (
+        "Warum Energiemanagement?",
+        [
+            "Kommunale Gebäude verbrauchen oft mehr Energie als nötig, weil niemand die Verbräuche regelmäßig auswertet. Ein Energiemanagement macht sichtbar, wo Heizung und Strom verschwendet werden. Erfahrungsgemäß lassen sich allein durch bessere Regelung und Nutzerverhalten zehn bis fünfzehn Prozent der Energiekosten einsparen, ohne dass investiert werden muss.",
+        ],
+    ),
+    (
+        "Schritt 1: Verantwortliche benennen",
+        [
+            "Jede Gemeinde benennt eine Energiebeauftragte oder einen Energiebeauftragten, z. B. aus dem Bauamt oder der Kämmerei. Wichtig ist ein Ratsbeschluss, der die Aufgabe und die dafür nötige Arbeitszeit festlegt, mindestens zwei Stunden pro Woche.",
+        ],
+    ),
+    (
+        "Schritt 2: Verbräuche monatlich erfassen",
+        [
+            "Hausmeisterinnen und Hausmeister lesen die Zähler am ersten Werktag jedes Monats ab und tragen die Werte in die kreisweite Software ein, die der Landkreis Birkenau-Süd allen Gemeinden kostenlos bereitstellt. Wo möglich, werden Zähler mit Fernauslesung nachgerüstet.",
+        ],
+    ),
+    (
+        "Schritt 3: Auswerten und handeln",
+        [
+            "Einmal jährlich erstellt die Gemeinde einen Energiebericht für den Gemeinderat. Auffällige Gebäude werden mit der Energieagentur begangen; typische Sofortmaßnahmen sind angepasste Heizzeiten, hydraulischer Abgleich und der Austausch alter Umwälzpumpen.",
+        ],
+    ),
+    (
+        "Unterstützung durch den Landkreis",
+        [
+            "Der Landkreis Birkenau-Süd schult die Energiebeauftragten in einem eintägigen Grundkurs, organisiert ein Netzwerk, das sich dreimal im Jahr trifft, und übernimmt im ersten Jahr die Lizenzkosten der Software. Gemeinden, die nach § 6 Abs. 2 Nr. 1 der Kommunalrichtlinie gefördert werden, erhalten zusätzlich eine Fördermittelberatung.",
+        ],
+    ),
 ]
 
 PROTOCOL_NETWORK = [
-    ("Teilnehmende und Tagesordnung", [
-        "Am 7. November 2023 fand das 3. Netzwerktreffen der Vorreiterkreise im Landratsamt Talheim-Ost statt. Teilgenommen haben 18 Personen aus sechs Landkreisen. Die Moderation übernahm Frau Dr. Kessler von der Landesenergieagentur.",
-    ]),
-    ("TOP 1: Klimaschutzmanagement in kleinen Gemeinden", [
-        "Herr Albrecht (Landkreis Talheim-Ost) stellte das Modell eines geteilten Klimaschutzmanagements vor: Vier Gemeinden mit zusammen 19.000 Einwohnern finanzieren gemeinsam eine Vollzeitstelle, die beim Kreis angesiedelt ist. Die Stelle wird über die Kommunalrichtlinie gefördert; der Eigenanteil wird nach Einwohnerzahl aufgeteilt.",
-        "In der Diskussion wurde betont, dass ein fester Ansprechpartner vor Ort wichtiger sei als eine Stelle in der fernen Kreisstadt. Die Klimaschutzmanagerin hält deshalb jede Woche einen Sprechtag in einem der vier Rathäuser ab.",
-    ]),
-    ("TOP 2: Gemeinsame Beschaffung", [
-        "Der Landkreis Talheim-Ost hat 2023 erstmals eine Bündelausschreibung für Ökostrom durchgeführt, an der sich 21 Gemeinden beteiligt haben. Trotz strenger Anforderungen an die Herkunft des Stroms lagen die Kosten nur 0,4 Cent je Kilowattstunde über dem Vorjahr.",
-    ]),
-    ("TOP 3: Verschiedenes", [
-        "Das nächste Treffen findet im Frühjahr 2024 im Landkreis Moorbach statt.",
-    ]),
+    (
+        "Teilnehmende und Tagesordnung",
+        [
+            "Am 7. November 2023 fand das 3. Netzwerktreffen der Vorreiterkreise im Landratsamt Talheim-Ost statt. Teilgenommen haben 18 Personen aus sechs Landkreisen. Die Moderation übernahm Frau Dr. Kessler von der Landesenergieagentur.",
+        ],
+    ),
+    (
+        "TOP 1: Klimaschutzmanagement in kleinen Gemeinden",
+        [
+            "Herr Albrecht (Landkreis Talheim-Ost) stellte das Modell eines geteilten Klimaschutzmanagements vor: Vier Gemeinden mit zusammen 19.000 Einwohnern finanzieren gemeinsam eine Vollzeitstelle, die beim Kreis angesiedelt ist. Die Stelle wird über die Kommunalrichtlinie gefördert; der Eigenanteil wird nach Einwohnerzahl aufgeteilt.",
+            "In der Diskussion wurde betont, dass ein fester Ansprechpartner vor Ort wichtiger sei als eine Stelle in der fernen Kreisstadt. Die Klimaschutzmanagerin hält deshalb jede Woche einen Sprechtag in einem der vier Rathäuser ab.",
+        ],
+    ),
+    (
+        "TOP 2: Gemeinsame Beschaffung",
+        [
+            "Der Landkreis Talheim-Ost hat 2023 erstmals eine Bündelausschreibung für Ökostrom durchgeführt, an der sich 21 Gemeinden beteiligt haben. Trotz strenger Anforderungen an die Herkunft des Stroms lagen die Kosten nur 0,4 Cent je Kilowattstunde über dem Vorjahr.",
+        ],
+    ),
+    (
+        "TOP 3: Verschiedenes",
+        [
+            "Das nächste Treffen findet im Frühjahr 2024 im Landkreis Moorbach statt.",
+        ],
+    ),
 ]
 
 PROTOCOL_MAYORS = [
-    ("Begrüßung", [
-        "Landrat Weber begrüßte am 20. September 2023 die Bürgermeisterinnen und Bürgermeister der kreisangehörigen Gemeinden zur Dienstbesprechung Klimaschutz im großen Sitzungssaal des Landratsamts Hohenwalde.",
-    ]),
-    ("Kommunale Wärmeplanung im Konvoi", [
-        "Frau Yilmaz vom Klimaschutzmanagement erläuterte das Konvoi-Verfahren: Elf Gemeinden unter 10.000 Einwohnern lassen ihre Wärmepläne gemeinsam von einem Fachbüro erstellen. Der Kreis übernimmt die Ausschreibung und die Datenbeschaffung bei Schornsteinfegern und Netzbetreibern. Die Gemeinden sparen dadurch nach ersten Schätzungen etwa 40 Prozent der Kosten.",
-        "Bürgermeister Haas (Gemeinde Lindenfeld) fragte, ob die Gemeinden weiterhin selbst über die Ergebnisse entscheiden. Frau Yilmaz bestätigte, dass jeder Wärmeplan vom jeweiligen Gemeinderat beschlossen wird.",
-    ]),
-    ("Klimaschutzfonds", [
-        "Der Kreistag hat einen Klimaschutzfonds mit jährlich 250.000 Euro eingerichtet. Anträge können formlos bis zum 31. Januar gestellt werden; gefördert werden bis zu 50 Prozent des kommunalen Eigenanteils bei geförderten Projekten.",
-    ]),
+    (
+        "Begrüßung",
+        [
+            "Landrat Weber begrüßte am 20. September 2023 die Bürgermeisterinnen und Bürgermeister der kreisangehörigen Gemeinden zur Dienstbesprechung Klimaschutz im großen Sitzungssaal des Landratsamts Hohenwalde.",
+        ],
+    ),
+    (
+        "Kommunale Wärmeplanung im Konvoi",
+        [
+            "Frau Yilmaz vom Klimaschutzmanagement erläuterte das Konvoi-Verfahren: Elf Gemeinden unter 10.000 Einwohnern lassen ihre Wärmepläne gemeinsam von einem Fachbüro erstellen. Der Kreis übernimmt die Ausschreibung und die Datenbeschaffung bei Schornsteinfegern und Netzbetreibern. Die Gemeinden sparen dadurch nach ersten Schätzungen etwa 40 Prozent der Kosten.",
+            "Bürgermeister Haas (Gemeinde Lindenfeld) fragte, ob die Gemeinden weiterhin selbst über die Ergebnisse entscheiden. Frau Yilmaz bestätigte, dass jeder Wärmeplan vom jeweiligen Gemeinderat beschlossen wird.",
+        ],
+    ),
+    (
+        "Klimaschutzfonds",
+        [
+            "Der Kreistag hat einen Klimaschutzfonds mit jährlich 250.000 Euro eingerichtet. Anträge können formlos bis zum 31. Januar gestellt werden; gefördert werden bis zu 50 Prozent des kommunalen Eigenanteils bei geförderten Projekten.",
+        ],
+    ),
 ]
 
 
 # 6 — PPTX
 
 SLIDES = [
-    ("Kommunale Wärmeplanung im Landkreis Moorbach", ["Stand der Umsetzung, Kreistag 2024"], "Einführung durch Herrn Brandt, Leiter der Stabsstelle Klimaschutz."),
-    ("Warum Wärmeplanung?", ["Wärme verursacht rund ein Drittel der Emissionen im Kreis", "Pflichtaufgabe nach Wärmeplanungsgesetz", "Grundlage für Investitionen von Bürgern und Stadtwerken"], ""),
-    ("Der Konvoi der kleinen Gemeinden", ["15 Gemeinden unter 10.000 Einwohnern planen gemeinsam", "Kreis übernimmt Vergabe und Projektsteuerung", "Kostenersparnis rund 35 %"], "Die Gemeinden behalten die Entscheidung; der Kreis organisiert nur das Verfahren."),
-    ("Zeitplan", ["Bestandsanalyse bis Juni 2024", "Potenzialanalyse bis Dezember 2024", "Beschluss in den Gemeinderäten 2025"], ""),
-    ("Erste Ergebnisse", ["Drei Nahwärmeinseln an Schulzentren identifiziert", "Biogasanlagen als Wärmequelle in vier Dörfern", "Abwärme des Sägewerks in Moorbach nutzbar"], "Die Abwärme des Sägewerks könnte rund 400 Haushalte versorgen."),
-    ("Beteiligung der Öffentlichkeit", ["Bürgerabende in jeder Gemeinde", "Online-Karte zur Rückmeldung", "Informationen für Heizungstausch"], ""),
-    ("Nächste Schritte", ["Fördermittel für Machbarkeitsstudien beantragen", "Energiegenossenschaften einbinden"], "Fragen bitte an die Stabsstelle Klimaschutz."),
+    (
+        "Kommunale Wärmeplanung im Landkreis Moorbach",
+        ["Stand der Umsetzung, Kreistag 2024"],
+        "Einführung durch Herrn Brandt, Leiter der Stabsstelle Klimaschutz.",
+    ),
+    (
+        "Warum Wärmeplanung?",
+        [
+            "Wärme verursacht rund ein Drittel der Emissionen im Kreis",
+            "Pflichtaufgabe nach Wärmeplanungsgesetz",
+            "Grundlage für Investitionen von Bürgern und Stadtwerken",
+        ],
+        "",
+    ),
+    (
+        "Der Konvoi der kleinen Gemeinden",
+        [
+            "15 Gemeinden unter 10.000 Einwohnern planen gemeinsam",
+            "Kreis übernimmt Vergabe und Projektsteuerung",
+            "Kostenersparnis rund 35 %",
+        ],
+        "Die Gemeinden behalten die Entscheidung; der Kreis organisiert nur das Verfahren.",
+    ),
+    (
+        "Zeitplan",
+        ["Bestandsanalyse bis Juni 2024", "Potenzialanalyse bis Dezember 2024", "Beschluss in den Gemeinderäten 2025"],
+        "",
+    ),
+    (
+        "Erste Ergebnisse",
+        [
+            "Drei Nahwärmeinseln an Schulzentren identifiziert",
+            "Biogasanlagen als Wärmequelle in vier Dörfern",
+            "Abwärme des Sägewerks in Moorbach nutzbar",
+        ],
+        "Die Abwärme des Sägewerks könnte rund 400 Haushalte versorgen.",
+    ),
+    (
+        "Beteiligung der Öffentlichkeit",
+        ["Bürgerabende in jeder Gemeinde", "Online-Karte zur Rückmeldung", "Informationen für Heizungstausch"],
+        "",
+    ),
+    (
+        "Nächste Schritte",
+        ["Fördermittel für Machbarkeitsstudien beantragen", "Energiegenossenschaften einbinden"],
+        "Fragen bitte an die Stabsstelle Klimaschutz.",
+    ),
 ]
 
 
@@ -223,8 +389,14 @@ def build_pptx(path: Path) -> None:
         if notes:
             slide.notes_slide.notes_text_frame.text = notes
     deck.save(path)
-    meta(path, title="Kommunale Wärmeplanung im Landkreis Moorbach", county="Landkreis Moorbach",
-         doc_type="Präsentation", year=2024, topics=["Gebäude und Wärme", "kreisangehörige Gemeinden"])
+    meta(
+        path,
+        title="Kommunale Wärmeplanung im Landkreis Moorbach",
+        county="Landkreis Moorbach",
+        doc_type="Präsentation",
+        year=2024,
+        topics=["Gebäude und Wärme", "kreisangehörige Gemeinden"],
+    )
 
 
 # 7, 8 — HTML
@@ -328,45 +500,122 @@ def main() -> None:
     build_workshop(HERE / "workshop-vorreiterkreise-2024.pdf")
 
     path = HERE / "leitfaden-energiemanagement-birkenau-sued.docx"
-    build_docx(path, "Leitfaden Energiemanagement für kreisangehörige Gemeinden", GUIDE,
-               table=[["Gebäudetyp", "Richtwert Heizwärme kWh/m²a"], ["Schule", "95"], ["Rathaus", "85"], ["Sporthalle", "110"]])
-    meta(path, title="Leitfaden Energiemanagement für kreisangehörige Gemeinden", county="Landkreis Birkenau-Süd",
-         doc_type="Leitfaden", year=2023, topics=["kreisangehörige Gemeinden", "Energie", "Gebäude und Wärme"])
+    build_docx(
+        path,
+        "Leitfaden Energiemanagement für kreisangehörige Gemeinden",
+        GUIDE,
+        table=[
+            ["Gebäudetyp", "Richtwert Heizwärme kWh/m²a"],
+            ["Schule", "95"],
+            ["Rathaus", "85"],
+            ["Sporthalle", "110"],
+        ],
+    )
+    meta(
+        path,
+        title="Leitfaden Energiemanagement für kreisangehörige Gemeinden",
+        county="Landkreis Birkenau-Süd",
+        doc_type="Leitfaden",
+        year=2023,
+        topics=["kreisangehörige Gemeinden", "Energie", "Gebäude und Wärme"],
+    )
 
     path = HERE / "protokoll-netzwerktreffen-talheim-ost-2023.docx"
-    build_docx(path, "Ergebnisprotokoll 3. Netzwerktreffen der Vorreiterkreise", PROTOCOL_NETWORK,
-               bullets=["Muster für die Kostenteilung wird an alle versandt.", "Bündelausschreibung 2025 offen für weitere Kreise."])
-    meta(path, title="Ergebnisprotokoll 3. Netzwerktreffen der Vorreiterkreise", county="Landkreis Talheim-Ost",
-         doc_type="Workshop-Protokoll", year=2023, topics=["Klimaschutzmanagement", "Beschaffung", "kreisangehörige Gemeinden"])
+    build_docx(
+        path,
+        "Ergebnisprotokoll 3. Netzwerktreffen der Vorreiterkreise",
+        PROTOCOL_NETWORK,
+        bullets=[
+            "Muster für die Kostenteilung wird an alle versandt.",
+            "Bündelausschreibung 2025 offen für weitere Kreise.",
+        ],
+    )
+    meta(
+        path,
+        title="Ergebnisprotokoll 3. Netzwerktreffen der Vorreiterkreise",
+        county="Landkreis Talheim-Ost",
+        doc_type="Workshop-Protokoll",
+        year=2023,
+        topics=["Klimaschutzmanagement", "Beschaffung", "kreisangehörige Gemeinden"],
+    )
 
     path = HERE / "protokoll-buergermeisterdienstbesprechung-hohenwalde-2023.docx"
-    build_docx(path, "Protokoll der Bürgermeisterdienstbesprechung Klimaschutz", PROTOCOL_MAYORS,
-               table=[["Gemeinde", "Teilnahme Konvoi"], ["Lindenfeld", "ja"], ["Steinach", "ja"], ["Oberau", "nein"]])
-    meta(path, title="Protokoll der Bürgermeisterdienstbesprechung Klimaschutz", county="Landkreis Hohenwalde",
-         doc_type="Workshop-Protokoll", year=2023, topics=["kreisangehörige Gemeinden", "Gebäude und Wärme", "Förderung"])
+    build_docx(
+        path,
+        "Protokoll der Bürgermeisterdienstbesprechung Klimaschutz",
+        PROTOCOL_MAYORS,
+        table=[["Gemeinde", "Teilnahme Konvoi"], ["Lindenfeld", "ja"], ["Steinach", "ja"], ["Oberau", "nein"]],
+    )
+    meta(
+        path,
+        title="Protokoll der Bürgermeisterdienstbesprechung Klimaschutz",
+        county="Landkreis Hohenwalde",
+        doc_type="Workshop-Protokoll",
+        year=2023,
+        topics=["kreisangehörige Gemeinden", "Gebäude und Wärme", "Förderung"],
+    )
 
     build_pptx(HERE / "waermeplanung-moorbach-2024.pptx")
 
     path = HERE / "good-practice-solardachboerse-birkenau-sued.html"
-    path.write_text(PAGE.format(title="Solardachbörse: Gemeindedächer für Bürgerenergie", county="Birkenau-Süd", body=SOLAR), "utf-8")
-    meta(path, title="Solardachbörse: Gemeindedächer für Bürgerenergie", county="Landkreis Birkenau-Süd",
-         doc_type="Good Practice", year=2023, topics=["Energie", "kreisangehörige Gemeinden", "Beteiligung und Kommunikation"],
-         source_url="https://www.example.org/birkenau-sued/solardachboerse")
+    path.write_text(
+        PAGE.format(title="Solardachbörse: Gemeindedächer für Bürgerenergie", county="Birkenau-Süd", body=SOLAR),
+        "utf-8",
+    )
+    meta(
+        path,
+        title="Solardachbörse: Gemeindedächer für Bürgerenergie",
+        county="Landkreis Birkenau-Süd",
+        doc_type="Good Practice",
+        year=2023,
+        topics=["Energie", "kreisangehörige Gemeinden", "Beteiligung und Kommunikation"],
+        source_url="https://www.example.org/birkenau-sued/solardachboerse",
+    )
 
     path = HERE / "good-practice-klimaschutz-stammtisch-talheim-ost.html"
-    path.write_text(PAGE.format(title="Klimaschutz-Stammtisch der Gemeinden", county="Talheim-Ost", body=STAMMTISCH), "utf-8")
-    meta(path, title="Klimaschutz-Stammtisch der Gemeinden", county="Landkreis Talheim-Ost", doc_type="Good Practice",
-         year=2024, topics=["kreisangehörige Gemeinden", "Beteiligung und Kommunikation"])
+    path.write_text(
+        PAGE.format(title="Klimaschutz-Stammtisch der Gemeinden", county="Talheim-Ost", body=STAMMTISCH), "utf-8"
+    )
+    meta(
+        path,
+        title="Klimaschutz-Stammtisch der Gemeinden",
+        county="Landkreis Talheim-Ost",
+        doc_type="Good Practice",
+        year=2024,
+        topics=["kreisangehörige Gemeinden", "Beteiligung und Kommunikation"],
+    )
 
     for name, text, fields in [
-        ("notiz-foerdermittelberatung-talheim-ost.md", NOTE_FUNDING,
-         dict(county="Landkreis Talheim-Ost", doc_type="Notiz", year=2024, topics=["Förderung", "kreisangehörige Gemeinden"])),
-        ("notiz-starkregenvorsorge-moorbach.md", NOTE_RAIN,
-         dict(county="Landkreis Moorbach", doc_type="Notiz", year=2023, topics=["Klimaanpassung", "kreisangehörige Gemeinden"])),
-        ("notiz-moorschutz-birkenau-sued.md", NOTE_FARMING,
-         dict(county="Landkreis Birkenau-Süd", doc_type="Notiz", year=2024, topics=["Landwirtschaft"])),
-        ("notiz-oekostrom-beschaffung-hohenwalde.txt", NOTE_PROCUREMENT,
-         dict(county="Landkreis Hohenwalde", doc_type="Notiz", year=2023, topics=["Beschaffung", "Energie"])),
+        (
+            "notiz-foerdermittelberatung-talheim-ost.md",
+            NOTE_FUNDING,
+            dict(
+                county="Landkreis Talheim-Ost",
+                doc_type="Notiz",
+                year=2024,
+                topics=["Förderung", "kreisangehörige Gemeinden"],
+            ),
+        ),
+        (
+            "notiz-starkregenvorsorge-moorbach.md",
+            NOTE_RAIN,
+            dict(
+                county="Landkreis Moorbach",
+                doc_type="Notiz",
+                year=2023,
+                topics=["Klimaanpassung", "kreisangehörige Gemeinden"],
+            ),
+        ),
+        (
+            "notiz-moorschutz-birkenau-sued.md",
+            NOTE_FARMING,
+            dict(county="Landkreis Birkenau-Süd", doc_type="Notiz", year=2024, topics=["Landwirtschaft"]),
+        ),
+        (
+            "notiz-oekostrom-beschaffung-hohenwalde.txt",
+            NOTE_PROCUREMENT,
+            dict(county="Landkreis Hohenwalde", doc_type="Notiz", year=2023, topics=["Beschaffung", "Energie"]),
+        ),
     ]:
         path = HERE / name
         path.write_text(text, "utf-8")

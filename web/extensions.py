@@ -16,5 +16,6 @@ def rate_limits(app: Flask, config: Config) -> Limiter:
     """Per-app limits (in memory, per client address): the API as a whole and staff sign-in."""
     limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://")
     limiter.limit(config.api_rate_limit)(app.blueprints["api"])
-    limiter.limit(config.login_rate_limit, methods=["POST"])(app.view_functions["staff.login"])
+    login = app.view_functions["staff.login"]
+    app.view_functions["staff.login"] = limiter.limit(config.login_rate_limit, methods=["POST"])(login)
     return limiter
