@@ -265,7 +265,7 @@ def test_openapi_document_lists_every_api_route(client):  # noqa: ANN001
         for method in operations
     }
     routes = {
-        (method, str(rule).replace("<int:", "<"))
+        (method, str(rule).replace("<id:", "<"))
         for rule in client.application.url_map.iter_rules()
         if str(rule).startswith("/api/v1") and str(rule) != "/api/v1/openapi.json"
         for method in rule.methods - {"HEAD", "OPTIONS"}

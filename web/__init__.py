@@ -40,6 +40,9 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.extensions["kreiswissen"] = Services(config, kb or KnowledgeBase(config))
 
     from web import api, staff, ui
+    from web.params import IdConverter
+
+    app.url_map.converters["id"] = IdConverter
 
     csrf.init_app(app)
     csrf.exempt(api.bp)  # the API authenticates with bearer keys, not cookies

@@ -113,7 +113,7 @@ def facets() -> Response:
     return jsonify({name: [{"value": v, "count": n} for v, n in values] for name, values in counted.items()})
 
 
-@bp.get("/passages/<int:passage_id>")
+@bp.get("/passages/<id:passage_id>")
 @require("read")
 def passage(passage_id: int) -> Response:
     with services().reading() as kb:
@@ -127,7 +127,7 @@ def passage(passage_id: int) -> Response:
     )
 
 
-@bp.get("/passages/<int:passage_id>/similar")
+@bp.get("/passages/<id:passage_id>/similar")
 @require("read")
 def similar(passage_id: int) -> Response:
     limit = integer(request.args, "limit", 5)
@@ -154,7 +154,7 @@ def documents() -> Response:
     )
 
 
-@bp.get("/documents/<int:document_id>")
+@bp.get("/documents/<id:document_id>")
 @require("read")
 def document(document_id: int) -> Response:
     with services().reading() as kb:
@@ -165,7 +165,7 @@ def document(document_id: int) -> Response:
     return jsonify(data)
 
 
-@bp.get("/documents/<int:document_id>/original")
+@bp.get("/documents/<id:document_id>/original")
 @require("read")
 def original(document_id: int) -> Response:
     with services().reading() as kb:
@@ -190,7 +190,7 @@ def upload() -> tuple[Response, int, dict]:
     return _accepted(job)
 
 
-@bp.put("/documents/<int:document_id>/file")
+@bp.put("/documents/<id:document_id>/file")
 @require("write")
 def replace(document_id: int) -> tuple[Response, int, dict]:
     with services().reading() as kb:
@@ -204,7 +204,7 @@ def replace(document_id: int) -> tuple[Response, int, dict]:
     return _accepted(job)
 
 
-@bp.patch("/documents/<int:document_id>")
+@bp.patch("/documents/<id:document_id>")
 @require("write")
 def update(document_id: int) -> Response:
     body = request.get_json(silent=True)
@@ -222,7 +222,7 @@ def update(document_id: int) -> Response:
         return jsonify(document_json(kb.document(document_id)))
 
 
-@bp.delete("/documents/<int:document_id>")
+@bp.delete("/documents/<id:document_id>")
 @require("write")
 def delete(document_id: int) -> tuple[str, int]:
     with services().reading() as kb:
@@ -231,7 +231,7 @@ def delete(document_id: int) -> tuple[str, int]:
     return "", 204
 
 
-@bp.get("/jobs/<int:job_id>")
+@bp.get("/jobs/<id:job_id>")
 @require("write")
 def job(job_id: int) -> Response:
     found = services().jobs.get(job_id)

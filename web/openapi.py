@@ -49,7 +49,7 @@ _FILTERS = [
 _Q = _query("q", {"type": "string", "minLength": 1, "maxLength": 2000}, "Stichwörter oder Frage", required=True)
 _READ = [{"bearer": []}, {}]
 _WRITE = [{"bearer": []}]
-_PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+_PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 _SCHEMAS = {
     "Error": {

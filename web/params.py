@@ -6,11 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
+from werkzeug.routing import IntegerConverter
 
 from kb.documents import Metadata, SearchFilters
 from kb.errors import InvalidQuery, KbError
 
-FILTER_NAMES = ("county", "type", "topic", "year_from", "year_to", "document")
+MAX_INTEGER = 2**31 - 1  # ids and years beyond this are typos or probes, and overflow SQLite
 
 
 @dataclass(frozen=True)
@@ -27,9 +28,12 @@ def integer(args: MultiDict, name: str, default: int | None = None) -> int | Non
     if not raw:
         return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise InvalidQuery(f"Parameter {name} muss eine ganze Zahl sein, nicht {raw!r}.") from None
+    if abs(value) > MAX_INTEGER:
+        raise InvalidQuery(f"Parameter {name} ist zu groß: {raw}.")
+    return value
 
 
 def _values(args: MultiDict, name: str) -> tuple[str, ...]:
@@ -39,7 +43,7 @@ def _values(args: MultiDict, name: str) -> tuple[str, ...]:
 def search_filters(args: MultiDict) -> SearchFilters:
     documents = []
     for raw in _values(args, "document"):
-        if not raw.isdigit():
+        if not raw.isdigit() or int(raw) > MAX_INTEGER:
             raise InvalidQuery(f"Parameter document muss eine Dokumentnummer sein, nicht {raw!r}.")
         documents.append(int(raw))
     return SearchFilters(
@@ -89,3 +93,10 @@ def metadata_from(values: Mapping[str, object], *, source: str) -> Metadata:
         source_url=text("source_url"),
     )
     return validated_metadata(given, source=source)
+
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: a positive database id that SQLite can hold (larger ones are 404)."""
+
+    def __init__(self, map, *args: object, **kwargs: object) -> None:  # noqa: A002, ANN001
+        super().__init__(map, min=1, max=MAX_INTEGER)

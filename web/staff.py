@@ -109,7 +109,7 @@ def _home_with_problem(message: str):  # noqa: ANN202
     return redirect(url_for("staff.home"))
 
 
-@bp.get("/auftraege/<int:job_id>")
+@bp.get("/auftraege/<id:job_id>")
 @signed_in
 def job(job_id: int):  # noqa: ANN201
     found = services().jobs.get(job_id)
@@ -118,7 +118,7 @@ def job(job_id: int):  # noqa: ANN201
     return render_template("staff/job.html", job=found)
 
 
-@bp.route("/dokumente/<int:document_id>", methods=["GET", "POST"])
+@bp.route("/dokumente/<id:document_id>", methods=["GET", "POST"])
 @signed_in
 def edit(document_id: int):  # noqa: ANN201
     with services().reading() as kb:
@@ -140,7 +140,7 @@ def edit(document_id: int):  # noqa: ANN201
     return render_template("staff/edit.html", document=record)
 
 
-@bp.post("/dokumente/<int:document_id>/ersetzen")
+@bp.post("/dokumente/<id:document_id>/ersetzen")
 @signed_in
 def replace(document_id: int):  # noqa: ANN201
     with services().reading() as kb:
@@ -162,7 +162,7 @@ def replace(document_id: int):  # noqa: ANN201
     return redirect(url_for("staff.job", job_id=job.id))
 
 
-@bp.post("/dokumente/<int:document_id>/loeschen")
+@bp.post("/dokumente/<id:document_id>/loeschen")
 @signed_in
 def delete(document_id: int):  # noqa: ANN201
     with services().reading() as kb:

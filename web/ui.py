@@ -91,7 +91,7 @@ def _with(args: MultiDict, **changes: object) -> dict:
     return merged
 
 
-@bp.get("/passage/<int:passage_id>")
+@bp.get("/passage/<id:passage_id>")
 def passage(passage_id: int):  # noqa: ANN201
     with services().reading() as kb:
         found = kb.catalogue.passages_by_id([passage_id]).get(passage_id)
@@ -122,7 +122,7 @@ def documents():  # noqa: ANN201
     )
 
 
-@bp.get("/dokumente/<int:document_id>")
+@bp.get("/dokumente/<id:document_id>")
 def document(document_id: int):  # noqa: ANN201
     with services().reading() as kb:
         try:
@@ -133,7 +133,7 @@ def document(document_id: int):  # noqa: ANN201
     return render_template("document.html", document=record, passages=passages)
 
 
-@bp.get("/dokumente/<int:document_id>/original")
+@bp.get("/dokumente/<id:document_id>/original")
 def original(document_id: int):  # noqa: ANN201
     with services().reading() as kb:
         try:
