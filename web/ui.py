@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 
 from ingest.metadata import DOC_TYPES, TOPICS
-from kb.documents import DocumentRecord
+from kb.documents import DocumentRecord, SearchFilters
 from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
 from kb.ingestion import original_path
 from kb.presenters import citation
+from kb.service import KnowledgeBase
 from web.params import search_request
 from web.services import services
 
@@ -63,7 +65,7 @@ def search():  # noqa: ANN201
             answer = None
             if is_question(query) and wanted.offset == 0:
                 answer = kb.answer(wanted.query, filters=wanted.filters, limit=5)
-            facets = kb.facets(wanted.filters)
+            facets = facet_counts(kb, wanted.filters)
         except InvalidQuery as error:
             return render_template(
                 "search.html", query=query, facets=facets, args=args, result=None, answer=None, problem=str(error)
@@ -83,6 +85,17 @@ def search():  # noqa: ANN201
         page_size=PAGE_SIZE,
         page_url=lambda offset: url_for("ui.search", **_with(args, offset=offset)),
     )
+
+
+def facet_counts(kb: KnowledgeBase, filters: SearchFilters) -> dict[str, list[tuple[str, int]]]:
+    """Counts per facet under the other facets' filters, so choosing one county still offers the rest."""
+    without_own = {
+        "county": {"counties": ()},
+        "doc_type": {"doc_types": ()},
+        "topic": {"topics": ()},
+        "year": {"year_from": None, "year_to": None},
+    }
+    return {name: kb.facets(dataclasses.replace(filters, **cleared))[name] for name, cleared in without_own.items()}
 
 
 def _with(args: MultiDict, **changes: object) -> dict:
