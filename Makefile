@@ -19,7 +19,7 @@ install: $(BIN)/kb
 
 demo: install
 	$(BIN)/kb ingest samples/
-	$(BIN)/kb search "Wie binden wir die kreisangehörigen Gemeinden ein?" || $(BIN)/kb list
+	$(BIN)/kb serve --host 127.0.0.1 --port 5000
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -169,13 +169,19 @@ class KeywordIndex:
         self._searcher = None
         self._search_lock = threading.Lock()
 
-    def add(self, entries: Sequence[KeywordEntry]) -> None:
+    def add(self, entries: Sequence[KeywordEntry], *, replace: bool = False) -> None:
+        """Index new passages; ``replace`` overwrites entries whose passage ids are already indexed.
+
+        New passages are plainly added: ``update_document`` would search every segment for an
+        old version of each entry, which makes a large index slow to grow.
+        """
         if not entries:
             return
         with self._write_lock:
             writer = self._index.writer(limitmb=256)
+            put = writer.update_document if replace else writer.add_document
             for e in entries:
-                writer.update_document(
+                put(
                     passage_id=str(e.passage_id),
                     document_id=str(e.document_id),
                     text=e.text,

@@ -89,27 +89,15 @@ class VectorIndex:
         if len(self) == 0 or limit <= 0 or (allowed is not None and len(allowed) == 0):
             return []
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        if allowed is not None and self.approximate and len(allowed) < _EXACT_BELOW:
-            return self._exact_among(query[0], np.asarray(allowed, dtype=np.int64), limit)
         selector = None if allowed is None else faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
         if self.approximate:
-            params = faiss.SearchParametersIVF(sel=selector, nprobe=self.nprobe)
+            # a selective filter probes every cell: FAISS then scores only the allowed ids, exactly
+            exact = allowed is not None and len(allowed) < _EXACT_BELOW
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=self._index.nlist if exact else self.nprobe)
         else:
             params = faiss.SearchParameters(sel=selector) if selector is not None else None
         scores, ids = self._index.search(query, min(limit, len(self)), params=params)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i != -1]
-
-    def _exact_among(self, query: np.ndarray, allowed: np.ndarray, limit: int) -> list[tuple[int, float]]:
-        present = (
-            [int(i) for i in allowed if self._index.direct_map.get(int(i)) != -1]
-            if hasattr(self._index, "direct_map")
-            else [int(i) for i in allowed]
-        )
-        if not present:
-            return []
-        scores = self.vectors(present) @ query
-        order = np.argsort(-scores)[:limit]
-        return [(present[i], float(scores[i])) for i in order]
 
     def optimize(self) -> None:
         """Switch to (or retrain) the approximate index when the collection has outgrown it."""

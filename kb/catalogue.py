@@ -174,12 +174,7 @@ class Catalogue:
             content_hash,
             file_name,
             format,
-            metadata.title,
-            metadata.county,
-            metadata.doc_type,
-            metadata.year,
-            json.dumps(metadata.topics, ensure_ascii=False),
-            metadata.source_url,
+            *_metadata_values(metadata),
             page_count,
             json.dumps(list(pages_without_text)),
             status,
@@ -208,16 +203,7 @@ class Catalogue:
         self._db.execute(
             "UPDATE documents SET title=?, county=?, doc_type=?, year=?, topics=?, source_url=?, updated_at=? "
             "WHERE id=?",
-            (
-                metadata.title,
-                metadata.county,
-                metadata.doc_type,
-                metadata.year,
-                json.dumps(metadata.topics, ensure_ascii=False),
-                metadata.source_url,
-                _now(),
-                document_id,
-            ),
+            (*_metadata_values(metadata), _now(), document_id),
         )
 
     def set_status(self, document_id: int, status: str, error: str | None = None) -> None:
@@ -342,6 +328,11 @@ class Catalogue:
         ).fetchall()
         facets["topic"] = [(row[0], row[1]) for row in rows]
         return facets
+
+
+def _metadata_values(m: Metadata) -> tuple:
+    """The metadata columns title, county, doc_type, year, topics, source_url, in that order."""
+    return (m.title, m.county, m.doc_type, m.year, json.dumps(m.topics, ensure_ascii=False), m.source_url)
 
 
 def _document(row: sqlite3.Row) -> DocumentRecord:

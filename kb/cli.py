@@ -306,10 +306,6 @@ def similar(ctx: click.Context, passage_id: int, limit: int, as_json: bool) -> N
         _echo_hit(number, hit)
 
 
-def main() -> None:
-    cli(prog_name="kb")
-
-
 @cli.command("eval")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--mode", "modes", multiple=True, help="Nur diese Modi (Standard: alle drei).")
@@ -415,3 +411,11 @@ def apikey_list(ctx: click.Context) -> None:
 def apikey_revoke(ctx: click.Context, key_id: str) -> None:
     _accounts(ctx).revoke_key(key_id)
     click.echo(f"Schlüssel {key_id} widerrufen.")
+
+
+def main() -> None:
+    cli(prog_name="kb")
+
+
+if __name__ == "__main__":
+    main()

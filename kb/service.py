@@ -137,7 +137,7 @@ class KnowledgeBase:
         with self.catalogue.transaction():
             self.catalogue.update_metadata(document_id, metadata)
         self.indexes.keywords.add(
-            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)]
+            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)], replace=True
         )
         return self.catalogue.get(document_id)
 

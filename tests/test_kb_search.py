@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -150,6 +151,20 @@ def test_removing_a_document_removes_it_from_both_indexes(writable_kb: Knowledge
     assert writable_kb.check().ok
     for mode in ("keyword", "dense", "hybrid"):
         assert target.id not in {h.document.id for h in writable_kb.search(query, mode=mode, limit=50).hits}
+
+
+def test_changed_metadata_moves_a_document_between_filters_in_both_indexes(writable_kb: KnowledgeBase):
+    target = next(d for d in writable_kb.documents() if d.file_name == "notiz-moorschutz-birkenau-sued.md")
+    query = "Paludikultur Schilf Rohrkolben"
+    metadata = dataclasses.replace(target.metadata, county="Landkreis Moorbach")
+    writable_kb.update_metadata(target.id, metadata)
+    assert writable_kb.check().ok
+    assert writable_kb.indexes.keywords.count() == writable_kb.catalogue.count_passages()  # replaced, not added
+    for mode in ("keyword", "dense", "hybrid"):
+        moved = writable_kb.search(query, mode=mode, filters=SearchFilters(counties=("Landkreis Moorbach",))).hits
+        assert moved[0].document.id == target.id
+        old = writable_kb.search(query, mode=mode, filters=SearchFilters(counties=("Landkreis Birkenau-Süd",))).hits
+        assert target.id not in {h.document.id for h in old}
 
 
 def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: KnowledgeBase):

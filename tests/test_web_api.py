@@ -271,3 +271,31 @@ def test_openapi_document_lists_every_api_route(client):  # noqa: ANN001
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert documented == routes
+
+
+def test_kb_serve_answers_over_http(web_config: Config):
+    import json
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "kb.cli", "--data-dir", str(web_config.data_dir), "serve", "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        for _ in range(300):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=Wärmeplanung&limit=2") as r:
+                    data = json.load(r)
+                    assert r.headers["Server"] == "waitress"
+                break
+            except OSError:
+                assert server.poll() is None, server.stdout.read()
+                time.sleep(0.2)
+        assert len(data["hits"]) == 2
+    finally:
+        server.terminate()
+        server.wait(10)

@@ -13,12 +13,11 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
 from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
-from kb.ingestion import original_path
 from kb.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
 from web.jobs import Job, Upload
 from web.openapi import openapi_document
 from web.params import integer, metadata_from, search_filters, search_request
-from web.services import services
+from web.services import original_file, services
 from web.uploads import UploadProblem, stage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -170,8 +169,8 @@ def document(document_id: int) -> Response:
 def original(document_id: int) -> Response:
     with services().reading() as kb:
         record = kb.document(document_id)
-    path = original_path(services().config.originals_dir, record.content_hash, record.file_name)
-    if not path.is_file():
+    path = original_file(record)
+    if path is None:
         raise DocumentNotFound(f"Das Original von Dokument {document_id} ist nicht gespeichert.")
     return send_file(path, download_name=record.file_name, as_attachment=False)
 

@@ -48,6 +48,7 @@ _FILTERS = [
 ]
 _Q = _query("q", {"type": "string", "minLength": 1, "maxLength": 2000}, "Stichwörter oder Frage", required=True)
 _READ = [{"bearer": []}, {}]
+_MULTIPART_UPLOAD = {"required": True, "content": {"multipart/form-data": {"schema": _ref("Upload")}}}
 _WRITE = [{"bearer": []}]
 _PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
@@ -382,10 +383,7 @@ def openapi_document() -> dict:
                 "post": {
                     "summary": "Dokument(e) hochladen; die Aufnahme läuft im Hintergrund",
                     "security": _WRITE,
-                    "requestBody": {
-                        "required": True,
-                        "content": {"multipart/form-data": {"schema": _ref("Upload")}},
-                    },
+                    "requestBody": _MULTIPART_UPLOAD,
                     "responses": {
                         "202": _json(_ref("Job"), "Aufnahme eingereiht (Location: Auftrag)"),
                         **_errors(400, 401, 403, 413, 415, 422, 429),
@@ -424,10 +422,7 @@ def openapi_document() -> dict:
                     "summary": "Datei eines Dokuments ersetzen",
                     "security": _WRITE,
                     "parameters": [{"name": "document_id", **_PATH_ID}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"multipart/form-data": {"schema": _ref("Upload")}},
-                    },
+                    "requestBody": _MULTIPART_UPLOAD,
                     "responses": {
                         "202": _json(_ref("Job"), "Ersetzung eingereiht"),
                         **_errors(400, 401, 403, 404, 413, 415, 422, 429),

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from ingest.metadata import DOC_TYPES, TOPICS
-from kb.errors import DocumentNotFound, KbError
+from kb.errors import KbError
 from web.jobs import Upload
 from web.params import metadata_from
-from web.services import services
+from web.services import document_or_404, services
 from web.uploads import UploadProblem, stage
 
 bp = Blueprint("staff", __name__, url_prefix="/verwaltung")
@@ -121,11 +121,7 @@ def job(job_id: int):  # noqa: ANN201
 @bp.route("/dokumente/<id:document_id>", methods=["GET", "POST"])
 @signed_in
 def edit(document_id: int):  # noqa: ANN201
-    with services().reading() as kb:
-        try:
-            record = kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
+    record = document_or_404(document_id)
     if request.method == "POST":
         try:
             metadata = metadata_from(_form_metadata(), source="Metadaten")
@@ -143,11 +139,7 @@ def edit(document_id: int):  # noqa: ANN201
 @bp.post("/dokumente/<id:document_id>/ersetzen")
 @signed_in
 def replace(document_id: int):  # noqa: ANN201
-    with services().reading() as kb:
-        try:
-            record = kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
+    record = document_or_404(document_id)
     file = request.files.get("file")
     if file is None or not file.filename:
         flash("Bitte eine Datei auswählen.", "error")
@@ -165,11 +157,7 @@ def replace(document_id: int):  # noqa: ANN201
 @bp.post("/dokumente/<id:document_id>/loeschen")
 @signed_in
 def delete(document_id: int):  # noqa: ANN201
-    with services().reading() as kb:
-        try:
-            record = kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
+    record = document_or_404(document_id)
     job = services().jobs.delete(document_id)
     job.finished.wait(60)
     if job.status == "failed":

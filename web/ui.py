@@ -10,12 +10,11 @@ from werkzeug.datastructures import MultiDict
 
 from ingest.metadata import DOC_TYPES, TOPICS
 from kb.documents import DocumentRecord, SearchFilters
-from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
-from kb.ingestion import original_path
+from kb.errors import InvalidQuery, KbError, PassageNotFound
 from kb.presenters import citation
 from kb.service import KnowledgeBase
 from web.params import search_request
-from web.services import services
+from web.services import document_or_404, original_file, services
 
 bp = Blueprint("ui", __name__)
 
@@ -137,24 +136,17 @@ def documents():  # noqa: ANN201
 
 @bp.get("/dokumente/<id:document_id>")
 def document(document_id: int):  # noqa: ANN201
+    record = document_or_404(document_id)
     with services().reading() as kb:
-        try:
-            record = kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
         passages = kb.passages(document_id)
     return render_template("document.html", document=record, passages=passages)
 
 
 @bp.get("/dokumente/<id:document_id>/original")
 def original(document_id: int):  # noqa: ANN201
-    with services().reading() as kb:
-        try:
-            record = kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
-    path = original_path(services().config.originals_dir, record.content_hash, record.file_name)
-    if not path.is_file():
+    record = document_or_404(document_id)
+    path = original_file(record)
+    if path is None:
         abort(404)
     return send_file(path, download_name=record.file_name)
 
