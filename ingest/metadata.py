@@ -214,10 +214,10 @@ def detect_topics(text: str, limit: int = 5) -> list[str]:
     if not words:
         return []
     scores: Counter[str] = Counter()
-    for word in words:
+    for word, count in Counter(words).items():
         for topic, cues in _TOPIC_CUES.items():
             if any(cue in word for cue in cues):
-                scores[topic] += 1
+                scores[topic] += count
     needed = max(3, len(words) // 400)  # at least 3 mentions, 1 per 400 words in long texts
     return [topic for topic, count in scores.most_common(limit) if count >= needed]
 
