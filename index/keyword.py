@@ -170,15 +170,23 @@ class KeywordIndex:
         self._search_lock = threading.Lock()
 
     def add(self, entries: Sequence[KeywordEntry], *, replace: bool = False) -> None:
-        """Index new passages; ``replace`` overwrites entries whose passage ids are already indexed.
+        """Index passages; ``replace`` overwrites entries whose passage ids are already indexed."""
+        self.apply((), entries, replace=replace)
+
+    def apply(
+        self, deleted_documents: Sequence[int], entries: Sequence[KeywordEntry], *, replace: bool = False
+    ) -> None:
+        """Delete documents, then add entries, in one commit.
 
         New passages are plainly added: ``update_document`` would search every segment for an
         old version of each entry, which makes a large index slow to grow.
         """
-        if not entries:
+        if not deleted_documents and not entries:
             return
         with self._write_lock:
             writer = self._index.writer(limitmb=256)
+            for document_id in deleted_documents:
+                writer.delete_by_term("document_id", str(document_id))
             put = writer.update_document if replace else writer.add_document
             for e in entries:
                 put(
@@ -195,24 +203,7 @@ class KeywordIndex:
             writer.commit()
 
     def delete_documents(self, document_ids: Sequence[int]) -> None:
-        self._delete("document_id", document_ids)
-
-    def delete_passages(self, passage_ids: Sequence[int]) -> None:
-        self._delete("passage_id", passage_ids)
-
-    def _delete(self, field: str, ids: Sequence[int]) -> None:
-        if not ids:
-            return
-        with self._write_lock:
-            writer = self._index.writer()
-            for value in ids:
-                writer.delete_by_term(field, str(value))
-            writer.commit()
-
-    def clear(self) -> None:
-        with self._write_lock:
-            self._index = index.create_in(str(self.path), _schema())
-            self._searcher = None
+        self.apply(document_ids, ())
 
     def _current_searcher(self):  # noqa: ANN202 - whoosh Searcher, refreshed when the index changed
         with self._search_lock:

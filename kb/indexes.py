@@ -29,6 +29,8 @@ class IndexSet:
         self._loaded_manifest = self._manifest_stamp()
         self.vectors = VectorIndex(dim, self.vector_path, ann_threshold=ann_threshold)
         self.keywords = KeywordIndex(folder / "keyword")
+        self._pending_deletions: list[int] = []  # documents to drop from the keyword index at save()
+        self._pending_entries: list[KeywordEntry] = []  # keyword entries to add at save()
 
     @property
     def manifest_path(self) -> Path:
@@ -49,14 +51,19 @@ class IndexSet:
         return self._manifest_stamp() != self._loaded_manifest
 
     def add(self, document_id: int, metadata: Metadata, passages: Sequence[Passage], vectors: np.ndarray) -> None:
+        """Add passages; their keyword entries are written with the next :meth:`save`."""
         self.vectors.add([p.id for p in passages], vectors)
-        self.keywords.add([keyword_entry(p, document_id, metadata) for p in passages])
+        self._pending_entries += [keyword_entry(p, document_id, metadata) for p in passages]
 
     def remove(self, document_id: int, passage_ids: Sequence[int]) -> None:
         self.vectors.remove(passage_ids)
-        self.keywords.delete_documents([document_id])
+        self._pending_entries = [e for e in self._pending_entries if e.document_id != document_id]
+        self._pending_deletions.append(document_id)
 
     def save(self) -> None:
+        """Commit the keyword changes in one Whoosh commit, then save the vectors and the manifest."""
+        self.keywords.apply(self._pending_deletions, self._pending_entries)
+        self._pending_deletions, self._pending_entries = [], []
         self.vectors.save()
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
         self._loaded_manifest = self._manifest_stamp()

@@ -97,7 +97,6 @@ def test_officer_searches_filters_and_opens_a_citation(page):  # noqa: ANN001
     assert "/original#page=" in href
     citation.click()
     page.wait_for_url(re.compile(r"/dokumente/\d+/original#page=\d+$"))  # chromium's PDF viewer at that page
-    page.screenshot(path=ARTIFACTS / "4-citation.png")
     assert page.request.get(href.split("#")[0]).headers["content-type"] == "application/pdf"
 
 

@@ -99,6 +99,7 @@ class JobRunner:
             job, work = self._queue.get()
             job.status = "running"
             try:
+                kb.refresh()  # another process (`kb ingest`) may have saved the indexes meanwhile
                 work(kb, job)
                 job.status = "done"
             except KbError as error:
