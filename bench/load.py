@@ -1,0 +1,130 @@
+"""Load on `kb serve`: concurrent API clients sending hybrid searches for a fixed time.
+
+Starts `kb serve` on 127.0.0.1 over a knowledge base of the sample corpus (ingested into a
+temporary data directory unless --data-dir is given), then runs ``--clients`` threads for
+``--seconds``, each sending GET /api/v1/search?mode=hybrid with questions and keywords in turn
+(at most ``--max-requests`` in all). Prints throughput, latency percentiles and errors.
+
+    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--data-dir DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+QUERIES = [
+    "Wie binden wir die kreisangehörigen Gemeinden ein?",
+    "Kommunen im Kreisgebiet beteiligen",
+    "Wärmeplanung kleine Gemeinden",
+    "Förderung Klimaschutzmanagement",
+    "Was tun gegen vollgelaufene Keller nach Starkregen?",
+    "Ökostrom gemeinsam ausschreiben",
+    "Radverkehr Pendler",
+    "Wie finanziert der Kreis Klimaschutz in kleinen Gemeinden?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
+    kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(data_dir)]
+    # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
+    environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
+    server = subprocess.Popen([*kb, "serve", "--port", str(port), "--threads", str(threads)], cwd=ROOT, env=environment)
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).read()
+            return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("kb serve did not start") from None
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("kb serve did not answer within 120 s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument("--data-dir", type=Path)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = args.data_dir or Path(tmp) / "data"
+        if args.data_dir is None:
+            kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(data_dir)]
+            subprocess.run([*kb, "ingest", str(ROOT / "samples")], check=True, cwd=ROOT, capture_output=True)
+        port = free_port()
+        server = start_server(data_dir, port, args.server_threads)
+        try:
+            latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests)
+        finally:
+            server.terminate()
+            server.wait(30)
+
+    total = len(latencies) + len(errors)
+    ms = np.asarray(latencies) * 1000
+    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {args.server_threads}, mode hybrid")
+    print(f"{'requests':<22} {total:>10}")
+    print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
+    for q in (50, 95, 99):
+        print(f"{f'p{q} latency (ms)':<22} {np.percentile(ms, q) if len(ms) else float('nan'):>10.1f}")
+    print(f"{'errors':<22} {len(errors):>10}")
+    for message, count in sorted({e: errors.count(e) for e in errors}.items())[:5]:
+        print(f"  {count} × {message}")
+
+
+def run_clients(port: int, clients: int, seconds: float, max_requests: int) -> tuple[list[float], list[str]]:
+    deadline = time.monotonic() + seconds
+    budget = itertools.count()
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+
+    def client(number: int) -> None:
+        for query in itertools.cycle(QUERIES[number % len(QUERIES) :] + QUERIES[: number % len(QUERIES)]):
+            if time.monotonic() >= deadline or next(budget) >= max_requests:
+                return
+            url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 10})
+            started = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url, timeout=30) as response:
+                    response.read()
+                with lock:
+                    latencies.append(time.perf_counter() - started)
+            except (urllib.error.URLError, OSError) as error:
+                with lock:
+                    errors.append(type(error).__name__ + ": " + str(error)[:80])
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, errors
+
+
+if __name__ == "__main__":
+    main()
