@@ -288,7 +288,7 @@ def test_kb_serve_answers_over_http(web_config: Config):
     try:
         for _ in range(300):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=Wärmeplanung&limit=2") as r:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=W%C3%A4rmeplanung&limit=2") as r:
                     data = json.load(r)
                     assert r.headers["Server"] == "waitress"
                 break
