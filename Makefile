@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_DATA_DIR ?= kb-data
 
-.PHONY: demo test test-slow install clean
+.PHONY: demo test install clean
 
 $(BIN)/kb: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,6 @@ demo: install
 
 test: install
 	$(BIN)/python -m pytest -q
-
-test-slow: install
-	$(BIN)/python -m pytest -q -m slow
 
 clean:
 	rm -rf $(VENV) kb-data

@@ -413,6 +413,35 @@ def apikey_revoke(ctx: click.Context, key_id: str) -> None:
     click.echo(f"Schlüssel {key_id} widerrufen.")
 
 
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup_command(ctx: click.Context, file: Path) -> None:
+    """Sicherung der Wissensbasis schreiben (auch während der Server läuft)."""
+    from kb.backup import backup
+
+    size = backup(ctx.obj["config"].resolved(), file)
+    click.echo(f"Sicherung geschrieben: {file} ({size / 1e6:.1f} MB)")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Eine vorhandene Wissensbasis ersetzen (sie wird beiseitegelegt).")
+@click.pass_context
+def restore_command(ctx: click.Context, file: Path, replace: bool) -> None:
+    """Sicherung zurückspielen; Indizes werden geprüft und bei Bedarf neu aufgebaut."""
+    from kb.backup import restore
+
+    previous = restore(ctx.obj["config"].resolved(), file, replace=replace)
+    if previous:
+        click.echo(f"Bisherige Wissensbasis beiseitegelegt: {previous}")
+    kb = _open(ctx)
+    if not kb.check().ok:
+        click.echo("Indizes passen nicht zum Katalog; sie werden neu aufgebaut …")
+        kb.reindex()
+    click.echo(f"Wiederhergestellt: {len(kb.documents())} Dokumente, {kb.catalogue.count_passages()} Passagen.")
+
+
 def main() -> None:
     cli(prog_name="kb")
 
