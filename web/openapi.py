@@ -52,6 +52,17 @@ _MULTIPART_UPLOAD = {"required": True, "content": {"multipart/form-data": {"sche
 _WRITE = [{"bearer": []}]
 _PATH_ID = {"in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
+# what a document and each search hit say about the document
+_DOCUMENT_FIELDS = {
+    "title": _NULLABLE_STRING,
+    "file_name": {"type": "string"},
+    "format": {"type": "string"},
+    "county": _NULLABLE_STRING,
+    "doc_type": _NULLABLE_STRING,
+    "year": _NULLABLE_INT,
+    "topics": {"type": "array", "items": {"type": "string"}},
+}
+
 _SCHEMAS = {
     "Error": {
         "type": "object",
@@ -69,13 +80,7 @@ _SCHEMAS = {
         "required": ["id", "title", "file_name", "format", "county", "doc_type", "year", "topics", "status"],
         "properties": {
             "id": {"type": "integer"},
-            "title": _NULLABLE_STRING,
-            "file_name": {"type": "string"},
-            "format": {"type": "string"},
-            "county": _NULLABLE_STRING,
-            "doc_type": _NULLABLE_STRING,
-            "year": _NULLABLE_INT,
-            "topics": {"type": "array", "items": {"type": "string"}},
+            **_DOCUMENT_FIELDS,
             "source_url": _NULLABLE_STRING,
             "page_count": _NULLABLE_INT,
             "pages_without_text": {"type": "array", "items": {"type": "integer"}},
@@ -112,13 +117,7 @@ _SCHEMAS = {
         "properties": {
             "passage_id": {"type": "integer"},
             "document_id": {"type": "integer"},
-            "title": _NULLABLE_STRING,
-            "file_name": {"type": "string"},
-            "format": {"type": "string"},
-            "county": _NULLABLE_STRING,
-            "doc_type": _NULLABLE_STRING,
-            "year": _NULLABLE_INT,
-            "topics": {"type": "array", "items": {"type": "string"}},
+            **_DOCUMENT_FIELDS,
             "page": _NULLABLE_INT,
             "page_end": _NULLABLE_INT,
             "heading": {"type": "array", "items": {"type": "string"}},
