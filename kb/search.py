@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,7 +17,6 @@ MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
 DENSE_WEIGHT = 0.8  # chosen on the evaluation sets (README, bench/fusion.py)
 _CANDIDATES = 100  # per retriever, before fusion
-_KEYWORD_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="keyword-search")
 SAME_COUNTY_PENALTY = 0.05  # cosine; about the gap between a close and a loose paraphrase
 
 
@@ -137,17 +135,11 @@ class Searcher:
             allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
-        # Whoosh (pure Python) runs beside the model and FAISS, which release the GIL.
-        pending = (
-            _KEYWORD_POOL.submit(self.indexes.keywords.search, query, filters=filters, limit=depth)
-            if mode in ("hybrid", "keyword")
-            else None
-        )
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query) if query_vector is None else query_vector
             dense = self.indexes.vectors.search(vector, depth, allowed)
-        if pending is not None:
-            keyword = pending.result()
+        if mode in ("hybrid", "keyword"):
+            keyword = self.indexes.keywords.search(query, filters=filters, limit=depth)
             if allowed is not None:  # pending documents are invisible; filters were applied inside
                 permitted = set(allowed.tolist())
                 keyword = [(i, s) for i, s in keyword if i in permitted]
