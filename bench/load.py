@@ -49,7 +49,13 @@ def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(data_dir)]
     # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
     environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
-    server = subprocess.Popen([*kb, "serve", "--port", str(port), "--threads", str(threads)], cwd=ROOT, env=environment)
+    server = subprocess.Popen(  # waitress logs a line per queued request under load: keep it quiet
+        [*kb, "serve", "--port", str(port), "--threads", str(threads)],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(600):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).read()
