@@ -8,6 +8,7 @@ scope ``write``; keys come as ``Authorization: Bearer …``. Every error is
 from __future__ import annotations
 
 import functools
+import shutil
 from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
@@ -250,7 +251,7 @@ def job_json(job: Job) -> dict:
         "created_at": job.created_at,
         "files": [
             {
-                "file": r.path.rsplit("/", 1)[-1],
+                "file": r.path,
                 "outcome": r.outcome,
                 "document_id": r.document_id,
                 "passages": r.passages,
@@ -268,8 +269,6 @@ def _stage_all(files: list) -> list:
         for file in files:
             staged.append(stage(file, config.uploads_dir, config.max_upload_mb * 1_000_000))
     except BaseException:
-        import shutil
-
         for path, _ in staged:
             shutil.rmtree(path.parent, ignore_errors=True)
         raise
