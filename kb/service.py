@@ -36,6 +36,7 @@ from kb.ingestion import (
     discover,
     keep_original,
 )
+from kb.locking import writing
 
 _FLUSH_SECONDS = 30.0  # at most this much ingest work waits for the indexes to be saved
 
@@ -131,6 +132,7 @@ class KnowledgeBase:
         self.catalogue.get(document_id)
         return self.catalogue.passages(document_id)
 
+    @writing
     def update_metadata(self, document_id: int, metadata: Metadata) -> DocumentRecord:
         """Change a document's metadata in the catalogue and in the keyword index's filter fields."""
         self.catalogue.get(document_id)
@@ -141,6 +143,7 @@ class KnowledgeBase:
         )
         return self.catalogue.get(document_id)
 
+    @writing
     def remove(self, document_id: int) -> DocumentRecord:
         """Delete a document from the catalogue and both indexes."""
         record = self.catalogue.get(document_id)
@@ -154,6 +157,7 @@ class KnowledgeBase:
 
     # ingest
 
+    @writing
     def ingest(
         self,
         paths: Sequence[Path],
@@ -181,6 +185,7 @@ class KnowledgeBase:
         self._flush(waiting)
         return report
 
+    @writing
     def ingest_upload(
         self, path: Path, metadata: Metadata, *, source_key: str, file_name: str | None = None
     ) -> FileResult:
@@ -279,6 +284,7 @@ class KnowledgeBase:
         self.indexes.add(document_id, metadata, passages, vectors)
         return document_id, passages
 
+    @writing
     def add_texts(
         self, items: Sequence[tuple[str, str, str]], on_progress: Callable[[int, int], None] | None = None
     ) -> None:
@@ -338,6 +344,7 @@ class KnowledgeBase:
         unfinished = [d.id for d in self.catalogue.documents("pending")]
         return compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
 
+    @writing
     def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild both indexes from the catalogue; returns the number of passages indexed.
 

@@ -135,3 +135,30 @@ def test_long_concept_two_column_pages_read_column_by_column(long_concept):  # n
     left, right = facts["markers"][page], "Rechte Spalte: Ladeinfrastruktur für E-Mobilität wird kreisweit geplant."
     assert left in on_page and right in on_page
     assert on_page.index(left) < on_page.index(right)
+
+
+def test_two_writers_in_separate_processes_lose_nothing(tmp_path: Path):
+    """A `kb ingest` and another at the same time: both documents end up in both indexes."""
+    import subprocess
+    import sys
+
+    notes = sorted(n for n in SAMPLES.glob("notiz-*") if not n.name.endswith(".meta.json"))
+    folders = []
+    for name, chosen in (("a", notes[:2]), ("b", notes[2:])):
+        folder = tmp_path / name
+        folder.mkdir()
+        for note in chosen:
+            shutil.copy(note, folder / note.name)
+        folders.append(folder)
+    data = tmp_path / "data"
+    command = [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "ingest"]
+    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    writers = [subprocess.Popen([*command, str(f)], **pipes) for f in folders]
+    for writer in writers:
+        assert writer.wait(300) == 0, writer.stderr.read()
+    check = subprocess.run(
+        [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "check"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    listed = subprocess.run([*command[:-1], "list"], capture_output=True, text=True).stdout
+    assert all(note.name in listed for note in notes)
