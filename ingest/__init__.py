@@ -23,6 +23,8 @@ FORMATS: dict[str, str] = {
     ".markdown": "md",
     ".txt": "txt",
 }
+_MAX_UNPACKED_BYTES = 300_000_000  # a DOCX/PPTX whose parts unpack to more is refused
+_MAX_RATIO = 100  # ordinary Office XML packs 5–20 fold; far more means padding built to explode
 _KIND_NAMES = {
     "pdf": "PDF",
     "docx": "Word-Dokument (DOCX)",
@@ -64,7 +66,23 @@ def check(path: Path, *, max_bytes: int) -> str:
             f"Die Dateiendung {path.suffix} passt nicht zum Inhalt ({_KIND_NAMES[actual]}); "
             f"erwartet: {_KIND_NAMES[expected]}.",
         )
+    if format in ("docx", "pptx"):
+        _check_unpacked_size(path)
     return format
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """Refuse ZIP bombs: Office files whose parts unpack to far more than a document needs."""
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+    unpacked = sum(m.file_size for m in members)
+    packed = max(sum(m.compress_size for m in members), 1)
+    if unpacked > _MAX_UNPACKED_BYTES or (unpacked > 10_000_000 and unpacked / packed > _MAX_RATIO):
+        raise IngestError(
+            path,
+            f"Die Datei entpackt sich auf {unpacked / 1e6:.0f} MB (aus {packed / 1e6:.1f} MB); "
+            "das ist kein gewöhnliches Office-Dokument (ZIP-Bombe?) und wird nicht geöffnet.",
+        )
 
 
 def _loader(format: str) -> Callable[[Path], LoadedDocument]:

@@ -157,3 +157,15 @@ def test_corrupt_docx_is_named(tmp_path: Path):
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     with pytest.raises(IngestError, match=r"kaputt\.docx: "):
         load(path, max_bytes=MB)
+
+
+def test_docx_zip_bomb_is_refused_before_unpacking(tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "bombe.docx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<w:document>" + b" " * 50_000_000 + b"</w:document>")
+    assert path.stat().st_size < MB  # small on disk, 50 MB unpacked
+    with pytest.raises(IngestError, match=r"bombe\.docx: Die Datei entpackt sich auf 50 MB .*ZIP-Bombe"):
+        load(path, max_bytes=MB)

@@ -74,3 +74,14 @@ def test_pages_without_text_are_listed_while_the_rest_is_kept(tmp_path: Path):
     assert loaded.pages_without_text == [3]
     assert {b.page for b in loaded.blocks} == {1, 2}
     assert PdfReader(path).pages[0].extract_text()  # the fixture really has a text layer
+
+
+def test_ten_thousand_empty_pages_are_refused_as_without_text(tmp_path: Path):
+    writer = PdfWriter()
+    for _ in range(10_000):
+        writer.add_blank_page(width=595, height=842)
+    path = tmp_path / "leer-10000.pdf"
+    with path.open("wb") as file:
+        writer.write(file)
+    with pytest.raises(IngestError, match=r"leer-10000\.pdf: .*(Text|Scan)"):
+        load(path, max_bytes=50 * MB)

@@ -181,6 +181,9 @@ def test_an_upload_over_the_limit_gets_413(web_config, embedder, keys):  # noqa:
     big = ("# Groß\n\n" + "Klimaschutz im Landkreis. " * 60_000).encode()
     response = client.post("/api/v1/documents", headers=bearer(keys["write"]), data={"file": (io.BytesIO(big), "a.md")})
     assert response.status_code == 413 and response.get_json()["error"]["code"] == "too_large"
+    huge = b"x" * 3_000_000  # beyond one file plus form overhead: refused by its Content-Length
+    refused = client.post("/api/v1/documents", headers=bearer(keys["write"]), data={"file": (io.BytesIO(huge), "b.md")})
+    assert refused.status_code == 413 and refused.get_json()["error"]["code"] == "request_entity_too_large"
 
 
 def test_upload_is_found_then_edited_then_deleted(client, keys):  # noqa: ANN001

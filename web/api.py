@@ -23,6 +23,7 @@ from web.uploads import UploadProblem, stage
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _WAIT_SECONDS = 60  # metadata edits and deletions are applied before the response
+_FORM_OVERHEAD = 1_000_000  # multipart boundaries and metadata fields beside the file
 
 
 def error_response(status: int, code: str, message: str) -> tuple[Response, int]:
@@ -30,6 +31,12 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kreiswissen"'
     return response, status
+
+
+@bp.before_request
+def _one_file_per_request() -> None:
+    # API uploads carry one file: refuse anything larger from its Content-Length, unread
+    request.max_content_length = services().config.max_upload_mb * 1_000_000 + _FORM_OVERHEAD
 
 
 @bp.errorhandler(KbError)
