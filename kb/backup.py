@@ -49,8 +49,8 @@ def _archive(partial: Path, snapshot: Path, config: Config) -> None:
     with tarfile.open(partial, "w:gz") as tar:
         tar.add(snapshot, arcname=_CATALOGUE)
         for folder in (config.originals_dir, config.index_dir):
-            if folder.exists():
-                tar.add(folder, arcname=folder.name)
+            if folder.exists():  # the index symlink is stored as the folder it points to
+                tar.add(folder.resolve(), arcname=folder.name)
 
 
 def restore(config: Config, source: Path, *, replace: bool = False) -> Path | None:

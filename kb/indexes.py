@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import shutil
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -68,10 +71,6 @@ class IndexSet:
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
         self._loaded_manifest = self._manifest_stamp()
 
-    @staticmethod
-    def destroy(folder: Path) -> None:
-        shutil.rmtree(folder, ignore_errors=True)
-
 
 def keyword_entry(passage: Passage, document_id: int, metadata: Metadata) -> KeywordEntry:
     return KeywordEntry(
@@ -85,3 +84,27 @@ def keyword_entry(passage: Passage, document_id: int, metadata: Metadata) -> Key
         topics=tuple(metadata.topics),
         year=metadata.year,
     )
+
+
+def new_generation(link: Path) -> Path:
+    """A fresh folder beside ``link`` (``index-<time>-<random>``) for a complete set of indexes."""
+    return link.with_name(f"{link.name}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}")
+
+
+def publish(link: Path, folder: Path) -> None:
+    """Point the symlink ``link`` at ``folder`` in one atomic step.
+
+    Readers switch at their next refresh; the previous generation stays for readers still
+    working in it, older ones are deleted. A plain folder of an older layout becomes a generation.
+    """
+    previous = link.resolve() if link.is_symlink() else None
+    if link.exists() and not link.is_symlink():
+        previous = new_generation(link)
+        link.rename(previous)
+    staged = link.with_name(link.name + ".link-new")
+    staged.unlink(missing_ok=True)
+    os.symlink(folder.name, staged)
+    os.replace(staged, link)
+    for old in link.parent.glob(f"{link.name}-*"):
+        if old.is_dir() and old.resolve() not in (folder.resolve(), previous):
+            shutil.rmtree(old, ignore_errors=True)

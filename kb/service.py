@@ -22,7 +22,7 @@ from kb.documents import (
     passage_context,
 )
 from kb.errors import DocumentNotFound, IngestError, KbError
-from kb.indexes import IndexSet, keyword_entry
+from kb.indexes import IndexSet, keyword_entry, new_generation, publish
 from kb.ingestion import (
     ADDED,
     FAILED,
@@ -76,6 +76,10 @@ class KnowledgeBase:
     @property
     def indexes(self) -> IndexSet:
         if self._indexes is None:
+            if not self.config.index_dir.exists():  # a new data directory starts with generation 1
+                first = new_generation(self.config.index_dir)
+                first.mkdir(parents=True)
+                publish(self.config.index_dir, first)
             self._indexes = IndexSet(
                 self.config.index_dir,
                 model_id=self.embedder.model_id,
@@ -348,14 +352,13 @@ class KnowledgeBase:
     def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
         """Rebuild both indexes from the catalogue; returns the number of passages indexed.
 
-        The new indexes are built beside the old ones and swapped in by renaming folders, so a
-        failed rebuild leaves the old indexes in place (also when they belong to another model).
+        The new indexes are built in a new generation folder and published by replacing the
+        ``index`` symlink, so searches never wait or fail meanwhile, and a failed rebuild leaves
+        the old indexes in place (also when they belong to another model).
         """
         from index.embedder import MODEL_ID
 
-        target = self.config.index_dir
-        building = target.with_name(target.name + ".new")
-        IndexSet.destroy(building)
+        building = new_generation(self.config.index_dir)
         indexes = IndexSet(building, model_id=MODEL_ID, dim=self.embedder.dim, ann_threshold=self.config.ann_threshold)
         passages = list(self.catalogue.iter_ready_passages())
         documents = {d.id: d for d in self.catalogue.documents("ready")}
@@ -369,12 +372,7 @@ class KnowledgeBase:
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
-        retired = target.with_name(target.name + ".old")
-        IndexSet.destroy(retired)
-        if target.exists():
-            target.rename(retired)
-        building.rename(target)
-        IndexSet.destroy(retired)
+        publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)
 

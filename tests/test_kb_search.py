@@ -202,3 +202,44 @@ def test_an_index_built_with_another_model_is_detected_and_reindex_rebuilds_it(w
     assert kb.search("Wärmeplanung").hits
     assert json.loads(manifest.read_text("utf-8"))["model_id"] == MODEL_ID
     kb.close()
+
+
+def test_searches_keep_answering_during_reindex_and_ingest_and_see_the_new_generation(
+    writable_kb: KnowledgeBase,
+    tmp_path: Path,
+    embedder,  # noqa: ANN001
+):
+    import threading
+
+    reader = KnowledgeBase(writable_kb.config, embedder=embedder)
+    stop, failures, answered = threading.Event(), [], []
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                reader.refresh()
+                answered.append(len(reader.search("Wärmeplanung in kleinen Gemeinden", limit=5).hits))
+            except Exception as error:  # noqa: BLE001 - collected for the assertion below
+                failures.append(repr(error))
+
+    thread = threading.Thread(target=keep_searching)
+    thread.start()
+    try:
+        writable_kb.reindex()
+        writable_kb.reindex()  # a second generation: the first one is kept, older ones deleted
+        new = tmp_path / "neu"
+        new.mkdir()
+        (new / "baumpatenschaften.md").write_text(
+            "# Baumpatenschaften\n\nBürgerinnen gießen im Sommer die jungen Straßenbäume ihrer Gemeinde.\n", "utf-8"
+        )
+        writable_kb.ingest([new])
+    finally:
+        stop.set()
+        thread.join()
+    reader.refresh()
+    assert failures == [] and answered and min(answered) == 5
+    top = reader.search("Baumpatenschaften für Straßenbäume", limit=1).hits[0]
+    assert top.document.file_name == "baumpatenschaften.md"  # the reader sees the new generation
+    generations = list(writable_kb.config.data_dir.glob("index-*"))
+    assert writable_kb.config.index_dir.is_symlink() and len(generations) == 2
+    reader.close()
