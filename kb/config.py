@@ -21,6 +21,7 @@ class Config:
     overlap_tokens: int = 40  # carried over from the previous passage (whole sentences)
     max_upload_mb: int = 50  # largest file accepted by ingest
     threads: int = 2  # torch threads for embedding
+    flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
     public_read: bool = True  # anonymous API reads; writes always need a key
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser

@@ -38,8 +38,6 @@ from kb.ingestion import (
 )
 from kb.locking import writing
 
-_FLUSH_SECONDS = 30.0  # at most this much ingest work waits for the indexes to be saved
-
 
 class KnowledgeBase:
     """Catalogue + indexes + embedding model of one data directory.
@@ -181,7 +179,7 @@ class KnowledgeBase:
             else:
                 result = self._ingest_file(path, metadata or Metadata(), waiting)
             report.files.append(result)
-            if waiting and time.monotonic() - last_flush > _FLUSH_SECONDS:
+            if waiting and time.monotonic() - last_flush >= self.config.flush_seconds:
                 self._flush(waiting)
                 last_flush = time.monotonic()
             if on_file:
