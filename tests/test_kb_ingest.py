@@ -162,3 +162,16 @@ def test_two_writers_in_separate_processes_lose_nothing(tmp_path: Path):
     assert check.returncode == 0, check.stdout + check.stderr
     listed = subprocess.run([*command[:-1], "list"], capture_output=True, text=True).stdout
     assert all(note.name in listed for note in notes)
+
+
+def test_odd_unicode_file_names_are_ingested_under_their_names(tmp_path: Path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    names = ["Notiz \u202egpj.md", "Baumpflanzung 🌳 Straße\u00a0Süd.md", "<script>alert(1)<\u2215script>.txt"]
+    for name in names:
+        (batch / name).write_text("# Bäume\n\nDer Kreis pflanzt Straßenbäume mit den Gemeinden.\n", "utf-8")
+    code, output = run(tmp_path / "data", "ingest", str(batch))
+    assert code == 0 and "3 neu" in output, output
+    kb = KnowledgeBase(make_config(tmp_path / "data"))
+    assert sorted(d.file_name for d in kb.documents()) == sorted(names)
+    kb.close()
