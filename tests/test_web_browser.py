@@ -39,10 +39,21 @@ def server(web_config: Config, embedder) -> Iterator[str]:  # noqa: ANN001
     app = make_app(web_config, embedder)
     app.config["TESTING"] = False  # CSRF on, as in production
     wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            wsgi.run()
+        except OSError:  # closing the socket from this thread interrupts waitress's select()
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{wsgi.effective_port}"
+    stopping.set()
     wsgi.close()
+    thread.join(5)
 
 
 @pytest.fixture
