@@ -85,3 +85,22 @@ def test_ten_thousand_empty_pages_are_refused_as_without_text(tmp_path: Path):
         writer.write(file)
     with pytest.raises(IngestError, match=r"leer-10000\.pdf: .*(Text|Scan)"):
         load(path, max_bytes=50 * MB)
+
+
+def test_deflate_bomb_in_a_pdf_stream_is_refused(tmp_path: Path):
+    import zlib
+
+    from pypdf.generic import EncodedStreamObject, NameObject
+
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=595, height=842)
+    bomb = EncodedStreamObject()
+    bomb._data = zlib.compress(b"BT /F1 12 Tf (x) Tj ET " + b" " * 100_000_000, 9)  # 100 MB in ~100 KB
+    bomb[NameObject("/Filter")] = NameObject("/FlateDecode")
+    page[NameObject("/Contents")] = writer._add_object(bomb)
+    path = tmp_path / "bombe.pdf"
+    with path.open("wb") as file:
+        writer.write(file)
+    assert path.stat().st_size < MB
+    with pytest.raises(IngestError, match=r"bombe\.pdf: "):
+        load(path, max_bytes=50 * MB)  # pypdf stops inflating at 75 MB: no text, nothing exploded
