@@ -10,6 +10,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from ingest.ocr import OcrSettings, Progress
 from kb.documents import LoadedDocument
 from kb.errors import IngestError, UnsupportedFormat
 
@@ -22,6 +23,11 @@ FORMATS: dict[str, str] = {
     ".md": "md",
     ".markdown": "md",
     ".txt": "txt",
+    ".jpg": "image",
+    ".jpeg": "image",
+    ".png": "image",
+    ".tif": "image",
+    ".tiff": "image",
 }
 _MAX_UNPACKED_BYTES = 300_000_000  # a DOCX/PPTX whose parts unpack to more is refused
 _MAX_RATIO = 100  # ordinary Office XML packs 5–20 fold; far more means padding built to explode
@@ -31,16 +37,24 @@ _KIND_NAMES = {
     "pptx": "PowerPoint-Präsentation (PPTX)",
     "zip": "ZIP-Archiv",
     "text": "Text",
+    "image": "Bild (JPG, PNG oder TIFF)",
     "binary": "Binärdatei",
 }
+_IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"II*\x00", b"MM\x00*")
 
 
 def supported(path: Path) -> bool:
     return path.suffix.lower() in FORMATS and not path.name.endswith(".meta.json")
 
 
-def load(path: Path, *, max_bytes: int) -> LoadedDocument:
-    return _loader(check(path, max_bytes=max_bytes))(path)
+def load(
+    path: Path, *, max_bytes: int, ocr: OcrSettings | None = None, on_progress: Progress | None = None
+) -> LoadedDocument:
+    """The file as blocks; scanned PDF pages and images are read by OCR if ``ocr`` is given."""
+    format = check(path, max_bytes=max_bytes)
+    if format in ("pdf", "image"):
+        return _loader(format)(path, ocr, on_progress)
+    return _loader(format)(path)
 
 
 def check(path: Path, *, max_bytes: int) -> str:
@@ -59,7 +73,7 @@ def check(path: Path, *, max_bytes: int) -> str:
     if size > max_bytes:
         raise IngestError(path, f"Die Datei ist mit {size / 1e6:.1f} MB größer als erlaubt ({max_bytes / 1e6:.0f} MB).")
     actual = _sniff(path)
-    expected = format if format in ("pdf", "docx", "pptx") else "text"
+    expected = format if format in ("pdf", "docx", "pptx", "image") else "text"
     if actual != expected:
         raise UnsupportedFormat(
             path,
@@ -85,11 +99,15 @@ def _check_unpacked_size(path: Path) -> None:
         )
 
 
-def _loader(format: str) -> Callable[[Path], LoadedDocument]:
+def _loader(format: str) -> Callable[..., LoadedDocument]:
     if format == "pdf":
         from ingest.pdf import load_pdf
 
         return load_pdf
+    if format == "image":
+        from ingest.image import load_image
+
+        return load_image
     if format in ("docx", "pptx"):
         from ingest.office import load_docx, load_pptx
 
@@ -109,6 +127,8 @@ def _sniff(path: Path) -> str:
         head = file.read(4096)
     if b"%PDF-" in head[:1024]:
         return "pdf"
+    if head.startswith(_IMAGE_SIGNATURES):
+        return "image"
     if head.startswith(b"PK\x03\x04"):
         try:
             with zipfile.ZipFile(path) as archive:

@@ -1,10 +1,14 @@
-"""Rebuild paragraphs from extracted lines, where the format has no paragraph markup."""
+"""Rebuild headings and paragraphs from extracted lines, where the format has no markup for them."""
 
 from __future__ import annotations
 
 import re
 import statistics
 
+from kb.documents import Block
+
+# "3.2 Mobilität", "4 Maßnahmenkatalog": a short numbered line without further digits or end stop.
+_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÄÖÜ][^\d.!?;:]{2,80})$")
 _BULLET = re.compile(r"^\s*(?:[•▪◦‣·\-–*]|\d{1,2}[.)]|[a-z][.)])\s+")
 _END = re.compile(r"[.!?:…]\s*$")
 
@@ -38,3 +42,34 @@ def paragraphs_from_lines(lines: list[str]) -> list[str]:
             flush()
     flush()
     return paragraphs
+
+
+def page_blocks(text: str, page: int, outline: dict[str, int], ocr_confidence: float | None = None) -> list[Block]:
+    """A page's text as headings and paragraphs; ``outline`` maps known heading titles to levels."""
+    blocks: list[Block] = []
+    lines: list[str] = []
+    for line in text.split("\n"):
+        heading = _heading_level(line, outline)
+        if heading:
+            blocks.extend(Block(p, page, ocr_confidence=ocr_confidence) for p in paragraphs_from_lines(lines))
+            lines = []
+            blocks.append(Block(line.strip(), page, "heading", heading, ocr_confidence))
+        else:
+            lines.append(line)
+    blocks.extend(Block(p, page, ocr_confidence=ocr_confidence) for p in paragraphs_from_lines(lines))
+    return blocks
+
+
+def _heading_level(line: str, outline: dict[str, int]) -> int:
+    title = key(line)
+    if title in outline:
+        return outline[title]
+    match = _NUMBERED_HEADING.match(line.strip())
+    if match and len(match.group(2).split()) <= 8:
+        return match.group(1).count(".") + 1
+    return 0
+
+
+def key(text: str) -> str:
+    """A heading compared regardless of case and spacing."""
+    return " ".join(text.casefold().split())

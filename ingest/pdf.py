@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
+from contextlib import closing
+from functools import partial
 from pathlib import Path
 
-from ingest.blocks import paragraphs_from_lines
+from PIL import Image
+
+from ingest.blocks import key, page_blocks
 from ingest.normalize import clean_text, has_text, strip_running_lines
+from ingest.ocr import MAX_PIXELS, OcrSettings, PageText, Progress, read_pages, unavailable
 from kb.documents import Block, LoadedDocument, Metadata
 from kb.errors import IngestError
 
-# "3.2 Mobilität", "4 Maßnahmenkatalog": a short numbered line without further digits or end stop.
-_NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÄÖÜ][^\d.!?;:]{2,80})$")
 
-
-def load_pdf(path: Path) -> LoadedDocument:
+def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress | None = None) -> LoadedDocument:
+    """Text per page; pages without a text layer are read by OCR when ``ocr`` is given."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -37,55 +39,84 @@ def load_pdf(path: Path) -> LoadedDocument:
     if not raw_pages:
         raise IngestError(path, "Das PDF hat keine Seiten.")
 
-    pages = strip_running_lines([clean_text(text) for text in raw_pages])
+    layered = [clean_text(text) for text in raw_pages]
+    pages = strip_running_lines(layered)
     empty = [number for number, text in enumerate(pages, 1) if not has_text(text)]
-    if len(empty) == len(pages):
+    # a page whose only text was a running header is empty, but not a scan
+    scanned = [number for number in empty if not has_text(layered[number - 1])]
+    read, warnings = _read_by_ocr(path, scanned, ocr, on_progress) if scanned and ocr else ({}, [])
+    if len(empty) == len(pages) and not read:
         raise IngestError(
             path,
-            f"Keine der {len(pages)} Seiten enthält extrahierbaren Text – vermutlich ein "
-            "gescanntes PDF (Bilder ohne Textebene); ohne Texterkennung (OCR) nicht durchsuchbar.",
+            " ".join(
+                [
+                    f"Keine der {len(pages)} Seiten enthält extrahierbaren Text – vermutlich ein "
+                    "gescanntes PDF (Bilder ohne Textebene)"
+                    + (
+                        "; auch die Texterkennung fand keinen Text." if ocr else "; die Texterkennung ist abgeschaltet."
+                    ),
+                    *warnings,
+                ]
+            ),
         )
     blocks: list[Block] = []
     for number, text in enumerate(pages, 1):
-        if number not in empty:
-            blocks.extend(_page_blocks(text, number, outline))
+        if number in read:
+            blocks.extend(read[number].blocks())
+        elif number not in empty:
+            blocks.extend(page_blocks(text, number, outline))
     return LoadedDocument(
         format="pdf",
         blocks=blocks,
         page_count=len(pages),
-        pages_without_text=empty,
+        pages_without_text=[number for number in empty if number not in read],
         metadata=Metadata(title=_meta_title(metadata)),
         created=_meta_date(metadata),
+        ocr_pages=sorted(read),
+        warnings=warnings,
     )
 
 
-def _page_blocks(text: str, page: int, outline: dict[str, int]) -> list[Block]:
-    blocks: list[Block] = []
-    lines: list[str] = []
-    for line in text.split("\n"):
-        heading = _heading_level(line, outline)
-        if heading:
-            blocks.extend(Block(p, page) for p in paragraphs_from_lines(lines))
-            lines = []
-            blocks.append(Block(line.strip(), page, "heading", heading))
-        else:
-            lines.append(line)
-    blocks.extend(Block(p, page) for p in paragraphs_from_lines(lines))
-    return blocks
+def _read_by_ocr(
+    path: Path, scanned: list[int], settings: OcrSettings, on_progress: Progress | None
+) -> tuple[dict[int, PageText], list[str]]:
+    """OCR for the pages without a text layer that show something; their texts and warnings."""
+    import pypdfium2 as pdfium
+
+    reason = unavailable(settings)
+    if reason:
+        return {}, [f"{reason} Seiten ohne Textebene bleiben ungelesen."]
+    try:
+        document = pdfium.PdfDocument(path)
+    except pdfium.PdfiumError as error:
+        return {}, [f"Die Seiten ohne Textebene ließen sich nicht für die Texterkennung öffnen ({error})."]
+    with closing(document):
+        drawn = [number for number in scanned if next(document[number - 1].get_objects(max_depth=1), None) is not None]
+        chosen, skipped = drawn[: settings.max_pages], drawn[settings.max_pages :]
+        warnings = []
+        if skipped:
+            warnings.append(
+                f"Texterkennung nur für {settings.max_pages} Seiten je Dokument (KB_OCR_MAX_PAGES); "
+                f"{len(skipped)} weitere Seiten ohne Textebene bleiben ungelesen (ab Seite {skipped[0]})."
+            )
+        renders = ((number, partial(_render, document, number, settings.dpi)) for number in chosen)
+        read = {}
+        for page in read_pages(renders, len(chosen), settings, on_progress):
+            if page.error:
+                warnings.append(page.error)
+            elif page.paragraphs:
+                read[page.page] = page
+    return read, warnings
 
 
-def _heading_level(line: str, outline: dict[str, int]) -> int:
-    key = _key(line)
-    if key in outline:
-        return outline[key]
-    match = _NUMBERED_HEADING.match(line.strip())
-    if match and len(match.group(2).split()) <= 8:
-        return match.group(1).count(".") + 1
-    return 0
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
+def _render(document: object, number: int, dpi: int) -> Image.Image:
+    """A page as a grey image at ``dpi``, or less if that would exceed ocr.MAX_PIXELS."""
+    page = document[number - 1]  # type: ignore[index]
+    width, height = page.get_size()  # points, 1/72 inch
+    scale = min(dpi / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
+    image = page.render(scale=scale, grayscale=True).to_pil()
+    image.info["dpi"] = (72 * scale, 72 * scale)
+    return image
 
 
 def _outline_titles(reader: object) -> dict[str, int]:
@@ -97,7 +128,7 @@ def _outline_titles(reader: object) -> dict[str, int]:
             if isinstance(item, list):
                 walk(item, depth + 1)
             elif getattr(item, "title", None):
-                titles.setdefault(_key(clean_text(str(item.title))), depth)
+                titles.setdefault(key(clean_text(str(item.title))), depth)
 
     try:
         walk(reader.outline, 1)  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ ever truncated by the model later.
 
 from __future__ import annotations
 
+import dataclasses
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -30,6 +32,8 @@ class _Unit:
     page_start: int | None
     page_end: int | None
     tokens: int
+    block: int  # index of the block it came from
+    ocr_confidence: float | None = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,7 @@ class Splitter:
         sections: list[tuple[tuple[str, ...], list[_Unit]]] = []
         stack: list[tuple[int, str]] = []
         offset = 0
-        for block in blocks:
+        for index, block in enumerate(blocks):
             block_start, offset = offset, offset + len(block.text) + 2  # blocks joined by "\n\n"
             if block.kind == "heading" and len(block.text.split()) <= _MAX_HEADING_WORDS:
                 level = max(block.level, 1)
@@ -73,13 +77,32 @@ class Splitter:
                 if units and _continues(units[-1].text, sentence) and a == 0:
                     previous = units.pop()
                     sentence = join_hyphenated(previous.text + "\n" + sentence).replace("\n", " ")
-                    units.append(self._unit(sentence, previous.start, block_start + b, previous.page_start, block.page))
+                    units.append(
+                        _Unit(
+                            sentence,
+                            previous.start,
+                            block_start + b,
+                            previous.page_start,
+                            block.page,
+                            self.count_tokens(sentence),
+                            index,
+                            _mean_confidence([previous, block]),
+                        )
+                    )
                 else:
-                    units.append(self._unit(sentence, block_start + a, block_start + b, block.page, block.page))
+                    units.append(
+                        _Unit(
+                            sentence,
+                            block_start + a,
+                            block_start + b,
+                            block.page,
+                            block.page,
+                            self.count_tokens(sentence),
+                            index,
+                            block.ocr_confidence,
+                        )
+                    )
         return sections
-
-    def _unit(self, text: str, start: int, end: int, first: int | None, last: int | None) -> _Unit:
-        return _Unit(text, start, end, first, last, self.count_tokens(text))
 
     def _pieces(self, unit: _Unit, limit: int) -> list[_Unit]:
         """An over-long sentence cut between words into pieces of at most ``limit`` tokens."""
@@ -91,7 +114,7 @@ class Splitter:
             while take > 1 and self.count_tokens(" ".join(words[:take])) > limit:
                 take = max(1, take * limit // max(self.count_tokens(" ".join(words[:take])), 1) - 1)
             text, words = " ".join(words[:take]), words[take:]
-            pieces.append(_Unit(text, unit.start, unit.end, unit.page_start, unit.page_end, self.count_tokens(text)))
+            pieces.append(dataclasses.replace(unit, text=text, tokens=self.count_tokens(text)))
         return pieces
 
     def _pack(self, units: list[_Unit], heading_path: tuple[str, ...]) -> list[list[_Unit]]:
@@ -126,7 +149,7 @@ class Splitter:
         return carried
 
     def _drafts(self, group: list[_Unit], heading_path: tuple[str, ...], ordinal: int) -> list[PassageDraft]:
-        text = " ".join(unit.text for unit in group)
+        text = _join(group)
         tokens = self.count_tokens(passage_context(heading_path, text))
         if tokens > self.max_tokens and len(group) > 1:
             # Token counts are not exactly additive across joins; halve until each part fits.
@@ -146,8 +169,27 @@ class Splitter:
                 char_start=group[0].start,
                 char_end=group[-1].end,
                 token_count=tokens,
+                ocr_confidence=_mean_confidence(group),
             )
         ]
+
+
+def _join(units: list[_Unit]) -> str:
+    """Sentences joined by spaces; a line break where a block ends without a sentence end.
+
+    Keeps list items, table rows and the cards of a photographed pinboard on lines of their own.
+    """
+    parts = [units[0].text]
+    for previous, unit in itertools.pairwise(units):
+        new_line = unit.block != previous.block and not _ENDS_SENTENCE.search(previous.text)
+        parts.append(("\n" if new_line else " ") + unit.text)
+    return "".join(parts)
+
+
+def _mean_confidence(parts: Sequence[_Unit | Block]) -> float | None:
+    """The mean OCR confidence of the parts that come from OCR, or None if none do."""
+    scores = [part.ocr_confidence for part in parts if part.ocr_confidence is not None]
+    return round(sum(scores) / len(scores), 1) if scores else None
 
 
 def _continues(previous: str, sentence: str) -> bool:

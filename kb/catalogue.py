@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -64,15 +65,20 @@ MIGRATIONS: tuple[str, ...] = (
         revoked_at TEXT
     );
     """,
+    """
+    ALTER TABLE passages ADD COLUMN ocr_confidence REAL;  -- Tesseract's mean word confidence, 0–100
+    ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
     "id, source_key, content_hash, file_name, format, title, county, doc_type, year, topics, "
-    "source_url, page_count, pages_without_text, status, error, added_at, updated_at, "
+    "source_url, page_count, pages_without_text, ocr_pages, status, error, added_at, updated_at, "
     "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id) AS passage_count"
 )
 _PASSAGE_COLUMNS = (
-    "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, token_count"
+    "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, token_count, "
+    "ocr_confidence"
 )
 
 
@@ -163,6 +169,7 @@ class Catalogue:
         pages_without_text: Sequence[int],
         status: str,
         error: str | None = None,
+        ocr_pages: Sequence[int] = (),
     ) -> int:
         """Insert or update the document known by ``source_key``; returns its id.
 
@@ -177,6 +184,7 @@ class Catalogue:
             *_metadata_values(metadata),
             page_count,
             json.dumps(list(pages_without_text)),
+            json.dumps(list(ocr_pages)),
             status,
             error,
             now,
@@ -186,14 +194,14 @@ class Catalogue:
             self._db.execute(
                 "UPDATE documents SET content_hash=?, file_name=?, format=?, title=?, county=?, "
                 "doc_type=?, year=?, topics=?, source_url=?, page_count=?, pages_without_text=?, "
-                "status=?, error=?, updated_at=? WHERE id=?",
+                "ocr_pages=?, status=?, error=?, updated_at=? WHERE id=?",
                 (*values, existing["id"]),
             )
             return existing["id"]
         cursor = self._db.execute(
             "INSERT INTO documents (content_hash, file_name, format, title, county, doc_type, "
-            "year, topics, source_url, page_count, pages_without_text, status, error, updated_at, "
-            "source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "year, topics, source_url, page_count, pages_without_text, ocr_pages, status, error, "
+            "updated_at, source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*values, source_key, now),
         )
         return int(cursor.lastrowid)
@@ -225,7 +233,7 @@ class Catalogue:
         for draft in drafts:
             cursor = self._db.execute(
                 "INSERT INTO passages (document_id, ordinal, text, page_start, page_end, "
-                "heading_path, char_start, char_end, token_count) VALUES (?,?,?,?,?,?,?,?,?)",
+                "heading_path, char_start, char_end, token_count, ocr_confidence) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
                     document_id,
                     draft.ordinal,
@@ -236,22 +244,10 @@ class Catalogue:
                     draft.char_start,
                     draft.char_end,
                     draft.token_count,
+                    draft.ocr_confidence,
                 ),
             )
-            stored.append(
-                Passage(
-                    int(cursor.lastrowid),
-                    document_id,
-                    draft.ordinal,
-                    draft.text,
-                    draft.page_start,
-                    draft.page_end,
-                    draft.heading_path,
-                    draft.char_start,
-                    draft.char_end,
-                    draft.token_count,
-                )
-            )
+            stored.append(Passage(int(cursor.lastrowid), document_id, *dataclasses.astuple(draft)))
         return stored
 
     def passage_ids(self, document_id: int) -> list[int]:
@@ -352,6 +348,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
         ),
         page_count=row["page_count"],
         pages_without_text=json.loads(row["pages_without_text"]),
+        ocr_pages=json.loads(row["ocr_pages"]),
         passage_count=row["passage_count"],
         status=row["status"],
         error=row["error"],
@@ -372,6 +369,7 @@ def _passage(row: sqlite3.Row) -> Passage:
         char_start=row["char_start"],
         char_end=row["char_end"],
         token_count=row["token_count"],
+        ocr_confidence=row["ocr_confidence"],
     )
 
 

@@ -95,14 +95,17 @@ def ingest(
             if result.outcome == "failed":
                 bar.write(f"Fehler: {result.message}", file=sys.stderr)
 
-        report = kb.ingest(list(paths), metadata=given, on_file=on_file)
+        def on_ocr_page(name: str, done: int, total: int) -> None:
+            bar.set_postfix_str(f"{name[:40]}: Texterkennung Seite {done}/{total}")
+
+        report = kb.ingest(list(paths), metadata=given, on_file=on_file, on_ocr_page=on_ocr_page)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         for result in report.files:
             if result.outcome == "skipped":
                 click.echo(f"übersprungen: {result.path} ({result.message})")
-            elif result.pages_without_text and result.outcome != "unchanged":
+            elif result.message and result.outcome in ("added", "updated"):
                 click.echo(f"Hinweis: {result.path}: {result.message}")
         click.echo(report.summary())
     if report.failed:

@@ -27,6 +27,11 @@ class Config:
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
     api_rate_limit: str = "120 per minute"  # per client address (Flask-Limiter syntax)
     login_rate_limit: str = "5 per minute"  # sign-in attempts per client address
+    ocr: bool = True  # read scanned PDF pages and images with Tesseract
+    ocr_languages: str = "deu"  # Tesseract language models, "+"-joined (e.g. "deu+eng")
+    ocr_page_seconds: int = 60  # OCR time limit per page
+    ocr_max_pages: int = 100  # pages per document read by OCR at most
+    ocr_dpi: int = 300  # resolution scanned PDF pages are rendered at for OCR
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_tokens < self.passage_tokens:

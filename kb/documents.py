@@ -13,6 +13,7 @@ class Block:
     page: int | None  # 1-based; None for formats without pages
     kind: str = "paragraph"  # "heading" | "paragraph"
     level: int = 0  # heading level (1 = top) for kind == "heading"
+    ocr_confidence: float | None = None  # Tesseract's mean word confidence (0–100) for OCR text
 
 
 @dataclass(slots=True)
@@ -48,6 +49,8 @@ class LoadedDocument:
     pages_without_text: list[int] = field(default_factory=list)
     metadata: Metadata = field(default_factory=Metadata)  # what the file itself declares
     created: str | None = None  # ISO date the file declares (PDF/Office properties)
+    ocr_pages: list[int] = field(default_factory=list)  # pages whose text comes from OCR
+    warnings: list[str] = field(default_factory=list)  # problems that cost part of the document
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +65,7 @@ class PassageDraft:
     char_start: int  # offsets into the document's joined text
     char_end: int
     token_count: int
+    ocr_confidence: float | None = None  # set when the text (or part of it) comes from OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,7 @@ class Passage:
     char_start: int
     char_end: int
     token_count: int
+    ocr_confidence: float | None = None  # set when the text (or part of it) comes from OCR
 
 
 @dataclass(slots=True)
@@ -97,6 +102,7 @@ class DocumentRecord:
     error: str | None
     added_at: str
     updated_at: str
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ class FileResult:
     pages: int | None = None
     pages_without_text: list[int] = field(default_factory=list)
     message: str | None = None
+    ocr_pages: list[int] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -43,12 +44,16 @@ class IngestReport:
     def pages_without_text(self) -> int:
         return sum(len(f.pages_without_text) for f in self.files if f.outcome in (ADDED, UPDATED))
 
+    @property
+    def ocr_pages(self) -> int:
+        return sum(len(f.ocr_pages) for f in self.files if f.outcome in (ADDED, UPDATED))
+
     def summary(self) -> str:
         return (
             f"{self.count(ADDED)} neu, {self.count(UPDATED)} aktualisiert, "
             f"{self.count(UNCHANGED)} unverändert, {self.count(FAILED)} fehlgeschlagen, "
             f"{self.count(SKIPPED)} übersprungen · {self.passages} Passagen · "
-            f"{self.pages_without_text} Seiten ohne Text"
+            f"{self.ocr_pages} Seiten per Texterkennung · {self.pages_without_text} Seiten ohne Text"
         )
 
     def as_dict(self) -> dict:
@@ -60,6 +65,7 @@ class IngestReport:
             "skipped": self.count(SKIPPED),
             "passages": self.passages,
             "pages_without_text": self.pages_without_text,
+            "ocr_pages": self.ocr_pages,
             "files": [
                 {
                     "path": f.path,
@@ -68,6 +74,7 @@ class IngestReport:
                     "passages": f.passages,
                     "pages": f.pages,
                     "pages_without_text": f.pages_without_text,
+                    "ocr_pages": f.ocr_pages,
                     "message": f.message,
                 }
                 for f in self.files

@@ -38,6 +38,8 @@ from kb.ingestion import (
 )
 from kb.locking import writing
 
+OcrProgress = Callable[[str, int, int], None]  # (file name, pages done, pages to read)
+
 
 class KnowledgeBase:
     """Catalogue + indexes + embedding model of one data directory.
@@ -166,8 +168,12 @@ class KnowledgeBase:
         *,
         metadata: Metadata | None = None,
         on_file: Callable[[FileResult], None] | None = None,
+        on_ocr_page: OcrProgress | None = None,
     ) -> IngestReport:
-        """Add or update every supported file under ``paths``; a bad file never stops the batch."""
+        """Add or update every supported file under ``paths``; a bad file never stops the batch.
+
+        ``on_ocr_page(file, done, total)`` follows the pages read by OCR.
+        """
         from ingest import supported
 
         report = IngestReport()
@@ -177,7 +183,7 @@ class KnowledgeBase:
             if not explicit:
                 result = FileResult(str(path), SKIPPED, message="Format wird nicht unterstützt")
             else:
-                result = self._ingest_file(path, metadata or Metadata(), waiting)
+                result = self._ingest_file(path, metadata or Metadata(), waiting, on_ocr_page=on_ocr_page)
             report.files.append(result)
             if waiting and time.monotonic() - last_flush >= self.config.flush_seconds:
                 self._flush(waiting)
@@ -189,11 +195,19 @@ class KnowledgeBase:
 
     @writing
     def ingest_upload(
-        self, path: Path, metadata: Metadata, *, source_key: str, file_name: str | None = None
+        self,
+        path: Path,
+        metadata: Metadata,
+        *,
+        source_key: str,
+        file_name: str | None = None,
+        on_ocr_page: OcrProgress | None = None,
     ) -> FileResult:
         """Ingest one uploaded file under ``source_key`` (a new key adds, a known key replaces)."""
         waiting: list[int] = []
-        result = self._ingest_file(path, metadata, waiting, source_key=source_key, file_name=file_name)
+        result = self._ingest_file(
+            path, metadata, waiting, source_key=source_key, file_name=file_name, on_ocr_page=on_ocr_page
+        )
         self._flush(waiting)
         # name the file as the user knows it, not by its staging path
         shown = file_name or path.name
@@ -208,6 +222,7 @@ class KnowledgeBase:
         *,
         source_key: str | None = None,
         file_name: str | None = None,
+        on_ocr_page: OcrProgress | None = None,
     ) -> FileResult:
         from ingest import load
         from ingest.metadata import read_sidecar
@@ -227,8 +242,14 @@ class KnowledgeBase:
                     existing.passage_count,
                     existing.page_count,
                     existing.pages_without_text,
+                    ocr_pages=existing.ocr_pages,
                 )
-            loaded = load(path, max_bytes=self.config.max_upload_mb * 1_000_000)
+            loaded = load(
+                path,
+                max_bytes=self.config.max_upload_mb * 1_000_000,
+                ocr=self._ocr_settings(),
+                on_progress=(lambda done, total: on_ocr_page(file_name, done, total)) if on_ocr_page else None,
+            )
             sidecar = read_sidecar(path)
             metadata = describe(loaded, given, sidecar, fallback_title=Path(file_name).stem)
             drafts = self._splitter().split(loaded.blocks)
@@ -249,11 +270,33 @@ class KnowledgeBase:
         document_id, passages = self._store(source_key, digest, file_name, loaded, metadata, drafts, vectors, existing)
         waiting.append(document_id)
         outcome = UPDATED if existing and existing.status != "failed" else ADDED
-        message = None
+        notes = list(loaded.warnings)
+        if loaded.ocr_pages:
+            notes.insert(0, f"Texterkennung auf Seiten {_page_list(loaded.ocr_pages)}")
         if loaded.pages_without_text:
-            message = f"Seiten ohne Text: {', '.join(map(str, loaded.pages_without_text))}"
+            notes.append(f"Seiten ohne Text: {_page_list(loaded.pages_without_text)}")
         return FileResult(
-            str(path), outcome, document_id, len(passages), loaded.page_count, loaded.pages_without_text, message
+            str(path),
+            outcome,
+            document_id,
+            len(passages),
+            loaded.page_count,
+            loaded.pages_without_text,
+            " · ".join(notes) or None,
+            loaded.ocr_pages,
+        )
+
+    def _ocr_settings(self):  # noqa: ANN202 - ingest.ocr.OcrSettings | None
+        from ingest.ocr import OcrSettings
+
+        if not self.config.ocr:
+            return None
+        return OcrSettings(
+            languages=self.config.ocr_languages,
+            page_seconds=self.config.ocr_page_seconds,
+            max_pages=self.config.ocr_max_pages,
+            dpi=self.config.ocr_dpi,
+            workers=self.config.threads,
         )
 
     def _store(
@@ -278,6 +321,7 @@ class KnowledgeBase:
                 metadata=metadata,
                 page_count=loaded.page_count,
                 pages_without_text=loaded.pages_without_text,
+                ocr_pages=loaded.ocr_pages,
                 status="pending",
             )
             passages = self.catalogue.replace_passages(document_id, drafts)
@@ -373,6 +417,17 @@ class KnowledgeBase:
         publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)
+
+
+def _page_list(pages: Sequence[int]) -> str:
+    """ "1–3, 7" for [1, 2, 3, 7]."""
+    runs: list[list[int]] = []
+    for page in pages:
+        if runs and page == runs[-1][-1] + 1:
+            runs[-1].append(page)
+        else:
+            runs.append([page])
+    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
 
 
 def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
