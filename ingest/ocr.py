@@ -35,7 +35,7 @@ Progress = Callable[[int, int], None]  # (pages done, pages to read)
 @dataclass(frozen=True)
 class OcrSettings:
     languages: str = "deu"  # Tesseract language models, "+"-joined
-    page_seconds: int = 60  # time limit per page
+    page_seconds: float = 60  # time limit per page
     max_pages: int = 100  # pages read per document at most
     dpi: int = 300  # resolution PDF pages are rendered at
     workers: int = 2  # pages read at the same time
@@ -122,7 +122,7 @@ def read_page(image: Image.Image, number: int, settings: OcrSettings) -> PageTex
         return page
     except RuntimeError as error:
         if "timeout" in str(error).lower():
-            message = f"Seite {number}: Zeitlimit der Texterkennung ({settings.page_seconds} s) überschritten."
+            message = f"Seite {number}: Zeitlimit der Texterkennung ({settings.page_seconds:g} s) überschritten."
         else:
             message = f"Seite {number}: Texterkennung fehlgeschlagen ({error})."
         return PageText(number, error=message)

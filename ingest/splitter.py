@@ -2,8 +2,9 @@
 
 Passages are sized in the embedding model's tokens. Sentences are packed up to a target size,
 the next passage repeats the last sentences as overlap, and a new heading always starts a new
-passage. A sentence longer than the model's limit is cut between words into pieces: nothing is
-ever truncated by the model later.
+passage, as does every page read by OCR (a scanned sheet, a photographed board). A sentence
+longer than the model's limit is cut between words into pieces: nothing is ever truncated by the
+model later.
 """
 
 from __future__ import annotations
@@ -58,8 +59,9 @@ class Splitter:
         return drafts
 
     def _sections(self, blocks: Sequence[Block]) -> list[tuple[tuple[str, ...], list[_Unit]]]:
-        """Group sentence units by the heading path they sit under."""
+        """Group sentence units by the heading path they sit under and by OCR page."""
         sections: list[tuple[tuple[str, ...], list[_Unit]]] = []
+        keys: list[tuple[tuple[str, ...], int | None]] = []
         stack: list[tuple[int, str]] = []
         offset = 0
         for index, block in enumerate(blocks):
@@ -69,7 +71,9 @@ class Splitter:
                 stack = [(lvl, text) for lvl, text in stack if lvl < level] + [(level, block.text)]
                 continue
             path = tuple(text for _, text in stack)
-            if not sections or sections[-1][0] != path:
+            key = (path, block.page if block.ocr_confidence is not None else None)
+            if not keys or keys[-1] != key:
+                keys.append(key)
                 sections.append((path, []))
             units = sections[-1][1]
             for a, b in split_sentences(block.text):

@@ -20,6 +20,7 @@ def document_json(d: DocumentRecord) -> dict:
         "source_url": m.source_url,
         "page_count": d.page_count,
         "pages_without_text": d.pages_without_text,
+        "ocr_pages": d.ocr_pages,
         "passages": d.passage_count,
         "status": d.status,
         "error": d.error,
@@ -41,6 +42,7 @@ def passage_json(p: Passage) -> dict:
         "char_start": p.char_start,
         "char_end": p.char_end,
         "token_count": p.token_count,
+        "ocr_confidence": p.ocr_confidence,
     }
 
 
@@ -71,6 +73,7 @@ def hit_json(hit: Hit) -> dict:
         "page_end": p.page_end,
         "heading": list(p.heading_path),
         "text": p.text,
+        "ocr_confidence": p.ocr_confidence,
         "highlight": hit.highlight,
         "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},

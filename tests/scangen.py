@@ -90,15 +90,16 @@ def pinboard_photo(cards: list[str], path: Path, *, seed: int, columns: int = 3)
     pdf.add_page()
     pdf.set_fill_color(176, 138, 96)
     pdf.rect(0, 0, pdf.w, pdf.h, style="F")
-    pdf.set_font("Helvetica", style="B", size=26)
-    width, height, gap = 118, 62, 14
+    gap, height = 14, 62
+    width = (pdf.w - 44 - (columns - 1) * gap) / columns
+    pdf.set_font("Helvetica", style="B", size=min(26, width / 4.6))  # no word broken inside a card
     for i, card in enumerate(cards):
         x = 22 + (i % columns) * (width + gap)
         y = 24 + (i // columns) * (height + gap)
         pdf.set_fill_color(*CARD_COLOURS[i % len(CARD_COLOURS)])
         pdf.rect(x, y, width, height, style="F")
         pdf.set_xy(x + 6, y + 10)
-        pdf.multi_cell(width - 12, 12, latin1(card), align="C")
+        pdf.multi_cell(width - 12, pdf.font_size * 1.3, latin1(card), align="C")
     photo = _rasterise(bytes(pdf.output()), dpi=150, grey=False)
     rng = np.random.default_rng(seed)
     pixels = np.asarray(photo, dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Broken, encrypted and scanned PDFs are refused with a message naming the file."""
+"""Broken, encrypted and empty PDFs are refused with a message naming the file."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 
 from ingest import load
+from ingest.ocr import OcrSettings
 from kb.errors import IngestError
 
 MB = 1_000_000
@@ -50,17 +51,19 @@ def test_garbage_after_pdf_header_is_named_as_corrupt(tmp_path: Path):
         load(path, max_bytes=MB)
 
 
-def test_pdf_without_text_layer_is_reported_as_scanned(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("ocr", "says"),
+    [(OcrSettings(), "auch die Texterkennung fand keinen Text"), (None, "Texterkennung ist abgeschaltet")],
+)
+def test_pdf_without_any_text_is_refused(tmp_path: Path, ocr: OcrSettings | None, says: str):
     writer = PdfWriter()
     for _ in range(3):
         writer.add_blank_page(width=595, height=842)
-    path = tmp_path / "scan.pdf"
+    path = tmp_path / "leer.pdf"
     with path.open("wb") as file:
         writer.write(file)
-    with pytest.raises(
-        IngestError, match=r"scan\.pdf: Keine der 3 Seiten enthält extrahierbaren Text – vermutlich ein gescanntes PDF"
-    ):
-        load(path, max_bytes=MB)
+    with pytest.raises(IngestError, match=rf"leer\.pdf: Keine der 3 Seiten enthält extrahierbaren Text.*{says}"):
+        load(path, max_bytes=MB, ocr=ocr)
 
 
 def test_pages_without_text_are_listed_while_the_rest_is_kept(tmp_path: Path):
@@ -69,9 +72,9 @@ def test_pages_without_text_are_listed_while_the_rest_is_kept(tmp_path: Path):
     path = tmp_path / "gemischt.pdf"
     with path.open("wb") as file:
         writer.write(file)
-    loaded = load(path, max_bytes=MB)
+    loaded = load(path, max_bytes=MB, ocr=OcrSettings())
     assert loaded.page_count == 3
-    assert loaded.pages_without_text == [3]
+    assert loaded.pages_without_text == [3] and loaded.ocr_pages == []
     assert {b.page for b in loaded.blocks} == {1, 2}
     assert PdfReader(path).pages[0].extract_text()  # the fixture really has a text layer
 
@@ -83,8 +86,8 @@ def test_ten_thousand_empty_pages_are_refused_as_without_text(tmp_path: Path):
     path = tmp_path / "leer-10000.pdf"
     with path.open("wb") as file:
         writer.write(file)
-    with pytest.raises(IngestError, match=r"leer-10000\.pdf: .*(Text|Scan)"):
-        load(path, max_bytes=50 * MB)
+    with pytest.raises(IngestError, match=r"leer-10000\.pdf: Keine der 10000 Seiten enthält extrahierbaren Text"):
+        load(path, max_bytes=50 * MB, ocr=OcrSettings())  # blank pages are not even handed to Tesseract
 
 
 def test_deflate_bomb_in_a_pdf_stream_is_refused(tmp_path: Path):
@@ -103,4 +106,4 @@ def test_deflate_bomb_in_a_pdf_stream_is_refused(tmp_path: Path):
         writer.write(file)
     assert path.stat().st_size < MB
     with pytest.raises(IngestError, match=r"bombe\.pdf: "):
-        load(path, max_bytes=50 * MB)  # pypdf stops inflating at 75 MB: no text, nothing exploded
+        load(path, max_bytes=50 * MB, ocr=OcrSettings())  # pypdf stops inflating at 75 MB: nothing exploded

@@ -254,6 +254,7 @@ def job_json(job: Job) -> dict:
         "status": job.status,
         "total": job.total,
         "done": job.done,
+        "progress": job.progress,
         "error": job.error,
         "created_at": job.created_at,
         "files": [
@@ -262,6 +263,7 @@ def job_json(job: Job) -> dict:
                 "outcome": r.outcome,
                 "document_id": r.document_id,
                 "passages": r.passages,
+                "ocr_pages": r.ocr_pages,
                 "message": r.message,
             }
             for r in job.results

@@ -42,6 +42,7 @@ class Job:
     status: str = "queued"  # queued | running | done | failed
     results: list[FileResult] = field(default_factory=list)
     error: str | None = None
+    progress: str | None = None  # what the running job is doing right now
     finished: threading.Event = field(default_factory=threading.Event, repr=False)
 
     @property
@@ -67,13 +68,24 @@ class JobRunner:
 
     def upload(self, uploads: list[Upload]) -> Job:
         def work(kb: KnowledgeBase, job: Job) -> None:
+            def on_ocr_page(name: str, done: int, total: int) -> None:
+                job.progress = f"{name}: Texterkennung, Seite {done} von {total} gelesen"
+
             for item in uploads:
+                job.progress = f"{item.file_name} wird aufgenommen"
                 try:
                     job.results.append(
-                        kb.ingest_upload(item.path, item.metadata, source_key=item.source_key, file_name=item.file_name)
+                        kb.ingest_upload(
+                            item.path,
+                            item.metadata,
+                            source_key=item.source_key,
+                            file_name=item.file_name,
+                            on_ocr_page=on_ocr_page,
+                        )
                     )
                 finally:
                     shutil.rmtree(item.path.parent, ignore_errors=True)
+            job.progress = None
 
         return self._submit("upload", len(uploads), work)
 

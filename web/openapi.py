@@ -6,6 +6,12 @@ from ingest.metadata import DOC_TYPES, TOPICS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
+_OCR_CONFIDENCE = {
+    "type": ["number", "null"],
+    "minimum": 0,
+    "maximum": 100,
+    "description": "Set when the text was read by OCR: Tesseract's mean word confidence (0–100); null otherwise",
+}
 
 
 def _ref(name: str) -> dict:
@@ -84,6 +90,7 @@ _SCHEMAS = {
             "source_url": _NULLABLE_STRING,
             "page_count": _NULLABLE_INT,
             "pages_without_text": {"type": "array", "items": {"type": "integer"}},
+            "ocr_pages": {"type": "array", "items": {"type": "integer"}, "description": "Pages read by OCR"},
             "passages": {"type": "integer"},
             "status": {"type": "string", "enum": ["pending", "ready", "failed"]},
             "error": _NULLABLE_STRING,
@@ -107,6 +114,7 @@ _SCHEMAS = {
             "char_start": {"type": "integer"},
             "char_end": {"type": "integer"},
             "token_count": {"type": "integer"},
+            "ocr_confidence": _OCR_CONFIDENCE,
             "document": _ref("Document"),
             "citation": {"type": "string"},
         },
@@ -122,6 +130,7 @@ _SCHEMAS = {
             "page_end": _NULLABLE_INT,
             "heading": {"type": "array", "items": {"type": "string"}},
             "text": {"type": "string"},
+            "ocr_confidence": _OCR_CONFIDENCE,
             "highlight": {"type": "string", "description": "HTML: escaped text with <mark> around matches"},
             "score": {"type": "number"},
             "ranks": {
@@ -187,6 +196,7 @@ _SCHEMAS = {
             "status": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
             "total": {"type": "integer"},
             "done": {"type": "integer"},
+            "progress": {**_NULLABLE_STRING, "description": "What a running job is doing, e.g. OCR page 3 of 12"},
             "error": _NULLABLE_STRING,
             "created_at": {"type": "string"},
             "files": {
@@ -198,6 +208,7 @@ _SCHEMAS = {
                         "outcome": {"type": "string"},
                         "document_id": _NULLABLE_INT,
                         "passages": {"type": "integer"},
+                        "ocr_pages": {"type": "array", "items": {"type": "integer"}},
                         "message": _NULLABLE_STRING,
                     },
                 },

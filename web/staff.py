@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
+from ingest import FORMATS
 from ingest.metadata import DOC_TYPES, TOPICS
 from kb.errors import KbError
 from web.jobs import Upload
@@ -29,7 +30,12 @@ def signed_in(view: Callable) -> Callable:
 
 @bp.app_context_processor
 def _vocabularies() -> dict:
-    return {"DOC_TYPES": DOC_TYPES, "TOPICS": TOPICS, "current_user": session.get("user")}
+    return {
+        "DOC_TYPES": DOC_TYPES,
+        "TOPICS": TOPICS,
+        "UPLOAD_TYPES": ",".join(FORMATS),
+        "current_user": session.get("user"),
+    }
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
