@@ -5,7 +5,11 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_DATA_DIR ?= kb-data
 
-.PHONY: demo test install clean
+# OCR needs Tesseract with its German model (and orientation detection) from Debian.
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-osd
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test install system clean
 
 $(BIN)/kb: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +19,12 @@ $(BIN)/kb: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/kb
 
-install: $(BIN)/kb
+install: system $(BIN)/kb
+
+system:
+	@tesseract --list-langs 2>/dev/null | grep -qx deu && tesseract --list-langs 2>/dev/null | grep -qx osd || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(OCR_PACKAGES); }
 
 demo: install
 	$(BIN)/kb ingest samples/
