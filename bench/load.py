@@ -5,7 +5,11 @@ temporary data directory unless --data-dir is given), then runs ``--clients`` th
 ``--seconds``, each sending GET /api/v1/search?mode=hybrid with questions and keywords in turn
 (at most ``--max-requests`` in all). Prints throughput, latency percentiles and errors.
 
-    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--data-dir DIR]
+By default the clients repeat eight questions, as a portal's popular questions, paging and facet
+clicks do (the server embeds a repeated query once). ``--distinct`` makes every request a new
+query of three to five climate words, so every request pays for its query embedding.
+
+    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import os
+import random
 import socket
 import subprocess
 import sys
@@ -22,6 +27,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +43,19 @@ QUERIES = [
     "Radverkehr Pendler",
     "Wie finanziert der Kreis Klimaschutz in kleinen Gemeinden?",
 ]
+
+WORDS = """Wärmeplanung Gemeinden Kreis Förderung Klimaschutzmanagement Starkregen Keller Ökostrom
+Ausschreibung Radverkehr Pendler Solardach Photovoltaik Moorschutz Landwirtschaft Beratung Netzwerk
+Bürgermeister Energieberatung Straßenbeleuchtung Mobilität Bürgerbus Klimaanpassung Hitze Schulen
+Liegenschaften Energiemanagement Beteiligung Workshop Protokoll Konzept Maßnahmen Finanzierung
+Fördermittel Kommunen Vorreiter Stammtisch Wärmenetz Abwärme Windkraft Flächen Dächer""".split()
+
+
+def distinct_queries(seed: int) -> Iterator[str]:
+    """Queries of three to five climate words that are never the same twice."""
+    rng = random.Random(seed)
+    while True:
+        yield " ".join(rng.sample(WORDS, rng.randint(3, 5))) + f" {seed}-{rng.randrange(10**9)}"
 
 
 def free_port() -> int:
@@ -75,6 +94,7 @@ def main() -> None:
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--server-threads", type=int, default=8)
     parser.add_argument("--data-dir", type=Path)
+    parser.add_argument("--distinct", action="store_true", help="a new query for every request")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,14 +105,15 @@ def main() -> None:
         port = free_port()
         server = start_server(data_dir, port, args.server_threads)
         try:
-            latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests)
+            latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
         finally:
             server.terminate()
             server.wait(30)
 
     total = len(latencies) + len(errors)
     ms = np.asarray(latencies) * 1000
-    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {args.server_threads}, mode hybrid")
+    queries = "every query new" if args.distinct else f"{len(QUERIES)} questions repeated"
+    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {args.server_threads}, hybrid, {queries}")
     print(f"{'requests':<22} {total:>10}")
     print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
     for q in (50, 95, 99):
@@ -102,7 +123,9 @@ def main() -> None:
         print(f"  {count} × {message}")
 
 
-def run_clients(port: int, clients: int, seconds: float, max_requests: int) -> tuple[list[float], list[str]]:
+def run_clients(
+    port: int, clients: int, seconds: float, max_requests: int, distinct: bool
+) -> tuple[list[float], list[str]]:
     deadline = time.monotonic() + seconds
     budget = itertools.count()
     latencies: list[float] = []
@@ -110,7 +133,8 @@ def run_clients(port: int, clients: int, seconds: float, max_requests: int) -> t
     lock = threading.Lock()
 
     def client(number: int) -> None:
-        for query in itertools.cycle(QUERIES[number % len(QUERIES) :] + QUERIES[: number % len(QUERIES)]):
+        mine = QUERIES[number % len(QUERIES) :] + QUERIES[: number % len(QUERIES)]
+        for query in distinct_queries(number) if distinct else itertools.cycle(mine):
             if time.monotonic() >= deadline or next(budget) >= max_requests:
                 return
             url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 10})

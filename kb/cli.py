@@ -350,8 +350,12 @@ def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
 
     from web import create_app
 
-    app = create_app(ctx.obj["config"], kb=_open(ctx))
-    _open(ctx).searcher  # load model and indexes before the first request  # noqa: B018
+    kb = _open(ctx)
+    app = create_app(ctx.obj["config"], kb=kb)
+    try:  # load the model, the indexes and the keyword analysis before the first request
+        kb.search("Aufwärmen")
+    except KbError:  # an empty knowledge base has nothing to warm up
+        pass
     click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
     run(app, host=host, port=port, threads=threads)
 

@@ -23,6 +23,7 @@ class Config:
     threads: int = 2  # torch threads for embedding
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
+    readers: int = 8  # searches the web server runs at once (each reader holds its own index copy)
     public_read: bool = True  # anonymous API reads; writes always need a key
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
     api_rate_limit: str = "120 per minute"  # per client address (Flask-Limiter syntax)

@@ -68,6 +68,15 @@ class IndexSet:
         self.keywords.apply(self._pending_deletions, self._pending_entries)
         self._pending_deletions, self._pending_entries = [], []
         self.vectors.save()
+        self._write_manifest()
+
+    def replace_keyword_entries(self, entries: Sequence[KeywordEntry]) -> None:
+        """Rewrite keyword entries at once (changed metadata); readers see it by the manifest."""
+        self.keywords.add(entries, replace=True)
+        self._write_manifest()
+
+    def _write_manifest(self) -> None:
+        """The last write of every change: readers reload their indexes when it changes."""
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
         self._loaded_manifest = self._manifest_stamp()
 

@@ -91,7 +91,7 @@ class Searcher:
     def _check_filter_values(self, filters: SearchFilters) -> None:
         from ingest.metadata import DOC_TYPES, TOPICS
 
-        known_counties = {c.lower(): c for c, _ in self.catalogue.facets()["county"]}
+        known_counties = {c.lower(): c for c, _ in self.catalogue.facets()["county"]} if filters.counties else {}
         for county in filters.counties:
             if county.lower() not in known_counties:
                 raise InvalidQuery(
@@ -153,14 +153,12 @@ class Searcher:
         dense_rank = {item: rank for rank, (item, _) in enumerate(dense, 1)}
         keyword_rank = {item: rank for rank, (item, _) in enumerate(keyword, 1)}
         passages = self.catalogue.passages_by_id([item for item, _ in page])
-        documents: dict[int, DocumentRecord] = {}
+        documents = self.catalogue.documents_by_id({p.document_id for p in passages.values()})
         hits = []
         for item, score in page:
             passage = passages.get(item)
-            if passage is None:  # removed since the index was read
+            if passage is None or passage.document_id not in documents:  # removed since the index was read
                 continue
-            if passage.document_id not in documents:
-                documents[passage.document_id] = self.catalogue.get(passage.document_id)
             hits.append(
                 Hit(
                     passage,

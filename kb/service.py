@@ -142,8 +142,8 @@ class KnowledgeBase:
         self.catalogue.get(document_id)
         with self.catalogue.transaction():
             self.catalogue.update_metadata(document_id, metadata)
-        self.indexes.keywords.add(
-            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)], replace=True
+        self.indexes.replace_keyword_entries(
+            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)]
         )
         return self.catalogue.get(document_id)
 

@@ -276,29 +276,72 @@ def test_openapi_document_lists_every_api_route(client):  # noqa: ANN001
     assert documented == routes
 
 
-def test_kb_serve_answers_over_http(web_config: Config):
+def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_config: Config, tmp_path):  # noqa: ANN001
+    """A running server (real process, waitress) answers every search while `kb reindex` and
+    `kb ingest` run as processes of their own, and finds the new document without a restart."""
     import json
+    import os
     import socket
     import subprocess
     import sys
+    import threading
+    import urllib.parse
     import urllib.request
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    command = [sys.executable, "-m", "kb.cli", "--data-dir", str(web_config.data_dir), "serve", "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(web_config.data_dir)]
+    environment = os.environ | {"KB_API_RATE_LIMIT": "100000 per minute"}
+    server = subprocess.Popen(
+        [*kb, "serve", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+    def search(query: str) -> tuple[dict, urllib.response.addinfourl]:
+        url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 3})
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return json.load(response), response
+
+    stop, answered, failures = threading.Event(), [], []
+
+    def keep_searching() -> None:
+        while not stop.is_set():
+            try:
+                answered.append(len(search("Wärmeplanung in kleinen Gemeinden")[0]["hits"]))
+            except Exception as error:  # noqa: BLE001 - collected for the assertion below
+                failures.append(repr(error))
+
     try:
         for _ in range(300):
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/search?q=W%C3%A4rmeplanung&limit=2") as r:
-                    data = json.load(r)
-                    assert r.headers["Server"] == "waitress"
+                data, response = search("Wärmeplanung")
+                assert response.headers["Server"] == "waitress" and len(data["hits"]) == 3
                 break
             except OSError:
                 assert server.poll() is None, server.stdout.read()
                 time.sleep(0.2)
-        assert len(data["hits"]) == 2
+        clients = [threading.Thread(target=keep_searching) for _ in range(4)]
+        for client in clients:
+            client.start()
+        new = tmp_path / "neu"
+        new.mkdir()
+        (new / "baumpatenschaften.md").write_text(
+            "# Baumpatenschaften\n\nBürgerinnen gießen im Sommer die jungen Straßenbäume ihrer Gemeinde.\n", "utf-8"
+        )
+        try:
+            subprocess.run([*kb, "reindex"], check=True, capture_output=True)
+            subprocess.run([*kb, "ingest", str(new)], check=True, capture_output=True)
+        finally:
+            stop.set()
+            for client in clients:
+                client.join()
+        assert failures == [] and len(answered) > 20 and set(answered) == {3}
+        top = search("Baumpatenschaften für Straßenbäume")[0]["hits"][0]
+        assert top["file_name"] == "baumpatenschaften.md"  # the new generation, without a restart
     finally:
         server.terminate()
         server.wait(10)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,14 +25,50 @@ class Services:
         self.kb = kb
         self.accounts = Accounts(config.catalogue_path)
         self.jobs = JobRunner(config, lambda: kb.embedder)
-        self._read_lock = threading.Lock()  # one SQLite connection and Whoosh searcher for readers
+        self._readers = ReaderPool(kb, config.readers)
 
     @contextmanager
     def reading(self) -> Iterator[KnowledgeBase]:
-        """The knowledge base, with the indexes the writer saved last."""
-        with self._read_lock:
-            self.kb.refresh()
-            yield self.kb
+        """A knowledge base for this request alone, with the indexes the writer saved last."""
+        with self._readers.borrow() as kb:
+            kb.refresh()
+            yield kb
+
+
+class ReaderPool:
+    """Up to ``size`` readers, each with its own SQLite connection, FAISS copy and Whoosh searcher.
+
+    All share ``first``'s embedding model, whose query batching then serves concurrent searches
+    together. Readers are made on demand; a request waits for a free one in arrival order.
+    """
+
+    def __init__(self, first: KnowledgeBase, size: int) -> None:
+        self._first = first
+        self._free: queue.Queue[KnowledgeBase] = queue.Queue()
+        self._free.put(first)
+        self._made = 1
+        self._size = max(size, 1)
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def borrow(self) -> Iterator[KnowledgeBase]:
+        kb = self._take()
+        try:
+            yield kb
+        finally:
+            self._free.put(kb)
+
+    def _take(self) -> KnowledgeBase:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            make = self._made < self._size
+            self._made += make
+        if make:
+            return KnowledgeBase(self._first.config, embedder=self._first.embedder)
+        return self._free.get()
 
 
 def services() -> Services:
