@@ -237,10 +237,17 @@ def _filters(options: dict) -> SearchFilters:
 
 def _echo_hit(number: int, hit: dict) -> None:
     text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True, fg="yellow"), hit["highlight"])
-    click.echo(click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}; Score {hit['score']:.3f})")
+    ocr = (
+        f"; Text aus Bilderkennung, Sicherheit {hit['ocr_confidence']:.0f} %"
+        if hit["ocr_confidence"] is not None
+        else ""
+    )
+    click.echo(
+        click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}; Score {hit['score']:.3f}{ocr})"
+    )
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
-    click.echo("   " + html.unescape(text) + "\n")
+    click.echo("   " + html.unescape(text).replace("\n", "\n   ") + "\n")
 
 
 @cli.command()

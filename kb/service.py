@@ -272,9 +272,9 @@ class KnowledgeBase:
         outcome = UPDATED if existing and existing.status != "failed" else ADDED
         notes = list(loaded.warnings)
         if loaded.ocr_pages:
-            notes.insert(0, f"Texterkennung auf Seiten {_page_list(loaded.ocr_pages)}")
+            notes.insert(0, f"Texterkennung auf {_page_list(loaded.ocr_pages)}")
         if loaded.pages_without_text:
-            notes.append(f"Seiten ohne Text: {_page_list(loaded.pages_without_text)}")
+            notes.append(f"ohne Text: {_page_list(loaded.pages_without_text)}")
         return FileResult(
             str(path),
             outcome,
@@ -420,14 +420,15 @@ class KnowledgeBase:
 
 
 def _page_list(pages: Sequence[int]) -> str:
-    """ "1–3, 7" for [1, 2, 3, 7]."""
+    """ "Seiten 1–3, 7" for [1, 2, 3, 7], "Seite 4" for [4]."""
     runs: list[list[int]] = []
     for page in pages:
         if runs and page == runs[-1][-1] + 1:
             runs[-1].append(page)
         else:
             runs.append([page])
-    return ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+    listed = ", ".join(f"{run[0]}–{run[-1]}" if len(run) > 1 else str(run[0]) for run in runs)
+    return f"{'Seite' if len(pages) == 1 else 'Seiten'} {listed}"
 
 
 def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
