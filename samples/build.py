@@ -4,7 +4,8 @@
 
 Every document gets a sidecar ``<file>.meta.json``. The PDFs are set by tests/pdfgen.py with
 running headers, page footers, bookmarks and words hyphenated at line ends, so that ingest's
-repair code has real work to do.
+repair code has real work to do. A signed protocol comes as a scan without text layer and a
+workshop's pinboard as a photo (tests/scangen.py), so that the demo shows OCR at work.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 from tests.pdfgen import GermanPDF  # noqa: E402
+from tests.scangen import image_pdf, pinboard_photo, scanned, typeset_page  # noqa: E402
 
 FIXED = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
 
@@ -622,5 +624,64 @@ def main() -> None:
         meta(path, **fields)
 
 
+HEAT_PROTOCOL = [
+    [
+        "Ergebnisprotokoll der Klausur Hitzeschutz in den Gemeinden",
+        "Landkreis Moorbach, 12. März 2024, Landratsamt, Sitzungssaal 2. Teilnehmende: die "
+        "Klimaanpassungsmanagerin des Kreises, das Gesundheitsamt und Bürgermeister aus sieben Gemeinden.",
+        "1. Hitzeaktionsplan",
+        "Der Kreis erstellt bis Mai einen Hitzeaktionsplan für das ganze Kreisgebiet. Das Gesundheitsamt "
+        "warnt die Gemeinden, Pflegeheime und Kitas, sobald der Deutsche Wetterdienst eine Hitzewarnung ausgibt.",
+        "2. Kühle Räume",
+        "Jede Gemeinde benennt mindestens einen kühlen Raum, etwa im Rathaus, in der Bücherei oder im "
+        "Gemeindehaus, der an Hitzetagen nachmittags offen steht. Die Liste veröffentlicht der Kreis auf "
+        "seiner Internetseite.",
+    ],
+    [
+        "3. Trinkwasser",
+        "Die Gemeinden prüfen Standorte für öffentliche Trinkbrunnen an Plätzen und Haltestellen. Der Kreis "
+        "übernimmt die Hälfte der Kosten für die ersten zehn Brunnen.",
+        "4. Nächste Schritte",
+        "Das Gesundheitsamt lädt im Juni zu einer Schulung für Beschäftigte in Pflege und Kinderbetreuung "
+        "ein. Die nächste Klausur findet im Herbst statt.",
+        "Für die Richtigkeit: gez. Klimaanpassungsmanagerin, Landkreis Moorbach",
+    ],
+]
+ENERGY_CARDS = [
+    "Genossenschaft gründen",
+    "Dächer der Schulen verpachten",
+    "Beteiligung ab 100 Euro",
+    "Windpark mit Gemeindebeteiligung",
+    "Energieberatung im Dorfladen",
+    "Mieterstrom für Wohnblocks",
+]
+
+
+def build_scans() -> None:
+    path = HERE / "protokoll-klausur-hitzeschutz-moorbach-2024-scan.pdf"
+    pages = [scanned(typeset_page(page), seed=seed, noise=6) for seed, page in enumerate(HEAT_PROTOCOL, 40)]
+    at_200_dpi = [page.resize((page.width * 2 // 3, page.height * 2 // 3)) for page in pages]
+    image_pdf(at_200_dpi, path, dpi=200)  # an office scan: 200 dpi, little noise, a slight skew
+    meta(
+        path,
+        title="Ergebnisprotokoll der Klausur Hitzeschutz in den Gemeinden",
+        county="Landkreis Moorbach",
+        doc_type="Workshop-Protokoll",
+        year=2024,
+        topics=["Klimaanpassung", "kreisangehörige Gemeinden"],
+    )
+    path = HERE / "pinnwand-workshop-buergerenergie-talheim-ost-2024.jpg"
+    pinboard_photo(ENERGY_CARDS, path, seed=42)
+    meta(
+        path,
+        title="Pinnwand des Workshops Bürgerenergie",
+        county="Landkreis Talheim-Ost",
+        doc_type="Workshop-Ergebnis",
+        year=2024,
+        topics=["Energie", "Beteiligung und Kommunikation"],
+    )
+
+
 if __name__ == "__main__":
     main()
+    build_scans()

@@ -50,7 +50,7 @@ def test_backup_while_searching_then_restore_gives_the_same_results(samples_data
     assert refused.exit_code == 1 and "--replace" in refused.output
     restored = CliRunner().invoke(cli, ["--data-dir", str(data), "restore", str(archive), "--replace"])
     assert restored.exit_code == 0, restored.output
-    assert "Wiederhergestellt: 12 Dokumente" in restored.output
+    assert "Wiederhergestellt: 14 Dokumente" in restored.output
     again = KnowledgeBase(make_config(data), embedder=embedder)
     assert again.check().ok and rankings(again) == before
     again.close()

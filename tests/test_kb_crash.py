@@ -40,7 +40,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, embedder):  # n
     check = subprocess.run([*command[:5], "check"], env=environment, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     kb = KnowledgeBase(make_config(data), embedder=embedder)
-    assert [d.status for d in kb.documents()] == ["ready"] * 12
+    assert [d.status for d in kb.documents()] == ["ready"] * 14
     kb.close()
 
 

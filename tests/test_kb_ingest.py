@@ -28,14 +28,14 @@ def test_samples_ingest_once_then_unchanged_then_only_the_changed_file(tmp_path:
 
     code, output = run(data, "ingest", str(corpus))
     assert code == 0, output
-    assert "12 neu, 0 aktualisiert, 0 unverändert, 0 fehlgeschlagen" in output
+    assert "14 neu, 0 aktualisiert, 0 unverändert, 0 fehlgeschlagen" in output
 
     code, output = run(data, "list", "--json")
     formats = {d["format"] for d in __import__("json").loads(output)}
-    assert formats == {"pdf", "docx", "pptx", "html", "md", "txt"}
+    assert formats == {"pdf", "docx", "pptx", "html", "md", "txt", "image"}
 
     code, output = run(data, "ingest", str(corpus))
-    assert "0 neu, 0 aktualisiert, 12 unverändert" in output
+    assert "0 neu, 0 aktualisiert, 14 unverändert" in output
 
     kb = KnowledgeBase(make_config(data))
     before = {d.file_name: (d.id, kb.catalogue.passage_ids(d.id)) for d in kb.documents()}
@@ -46,7 +46,7 @@ def test_samples_ingest_once_then_unchanged_then_only_the_changed_file(tmp_path:
     )
 
     code, output = run(data, "ingest", str(corpus))
-    assert "0 neu, 1 aktualisiert, 11 unverändert" in output
+    assert "0 neu, 1 aktualisiert, 13 unverändert" in output
     kb = KnowledgeBase(make_config(data))
     after = {d.file_name: (d.id, kb.catalogue.passage_ids(d.id)) for d in kb.documents()}
     changed = [name for name in before if before[name] != after[name]]

@@ -46,7 +46,7 @@ def wait_for(client, job_url: str, headers: dict) -> dict:  # noqa: ANN001
 
 def test_health_needs_no_key_and_counts_the_corpus(client):  # noqa: ANN001
     data = client.get("/api/v1/health").get_json()
-    assert data["status"] == "ok" and data["documents"] == 12 and data["passages"] > 40
+    assert data["status"] == "ok" and data["documents"] == 14 and data["passages"] > 40
 
 
 def test_reads_need_a_valid_key_unless_opened_to_anonymous_use(client, keys, web_config, embedder):  # noqa: ANN001
@@ -106,11 +106,11 @@ def test_answer_similar_facets_documents_and_passages(client, keys):  # noqa: AN
     assert all(h["document_id"] != passage["document_id"] for h in similar["hits"])
     facets = client.get("/api/v1/facets", headers=read).get_json()
     assert (
-        sum(f["count"] for f in facets["county"]) == 12
+        sum(f["count"] for f in facets["county"]) == 14
         and {"value": "Landkreis Hohenwalde", "count": 3} in facets["county"]
     )
     listed = client.get("/api/v1/documents?limit=5", headers=read).get_json()
-    assert listed["total"] == 12 and len(listed["documents"]) == 5
+    assert listed["total"] == 14 and len(listed["documents"]) == 5
     one = client.get(f"/api/v1/documents/{passage['document_id']}?passages=true", headers=read).get_json()
     assert len(one["passage_list"]) == one["passages"]
     original = client.get(f"/api/v1/documents/{passage['document_id']}/original", headers=read)

@@ -136,7 +136,7 @@ def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):  #
     assert page.locator("tr.added").count() == 1, page.locator("main").inner_text()
 
     page.goto("/")
-    page.get_by_label("Stichwörter oder Frage").fill("Ehrenamtliche kümmern sich im Dorf ums Stromsparen")
+    page.get_by_label("Stichwörter oder Frage").fill("Freiwillige Paten berichten dem Ortschaftsrat übers Energiesparen")
     page.keyboard.press("Enter")
     first = page.locator("ol.hits > li").first
     assert "Klimaschutzpaten in den Ortsteilen" in first.inner_text()
