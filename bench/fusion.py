@@ -15,8 +15,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index.fusion import convex_fusion, reciprocal_rank_fusion  # noqa: E402
-from kb.config import Config  # noqa: E402
-from kb.evaluation import MEASURES, BeirSet, index_set, score_runs  # noqa: E402
+from kb.core.config import Config  # noqa: E402
+from kb.service.evaluation import MEASURES, BeirSet, index_set, score_runs  # noqa: E402
 
 WEIGHTS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 1.0)
 

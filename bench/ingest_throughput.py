@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.memory import peak_megabytes  # noqa: E402
 from index.keyword import analyze  # noqa: E402
 from ingest import load  # noqa: E402
-from kb.config import Config  # noqa: E402
-from kb.documents import passage_context  # noqa: E402
+from kb.core.config import Config  # noqa: E402
+from kb.core.documents import passage_context  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 from tests.pdfgen import make_long_concept_pdf  # noqa: E402
 

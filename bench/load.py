@@ -65,11 +65,11 @@ def free_port() -> int:
 
 
 def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
-    kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(data_dir)]
+    kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
     # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
     environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(  # waitress logs a line per queued request under load: keep it quiet
-        [*kb, "serve", "--port", str(port), "--threads", str(threads)],
+        [*kb, "serve", "--port", str(port), "--http-threads", str(threads)],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -100,7 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         if args.data_dir is None:
-            kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(data_dir)]
+            kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
             subprocess.run([*kb, "ingest", str(ROOT / "samples")], check=True, cwd=ROOT, capture_output=True)
         port = free_port()
         server = start_server(data_dir, port, args.server_threads)

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import passages, queries  # noqa: E402
 from bench.memory import peak_megabytes  # noqa: E402
-from kb.config import Config  # noqa: E402
-from kb.documents import Metadata, PassageDraft  # noqa: E402
+from kb.core.config import Config  # noqa: E402
+from kb.core.documents import Metadata, PassageDraft  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 
 COUNTIES = [f"Landkreis {name}" for name in ("Hohenwalde", "Moorbach", "Birkenau-Süd", "Talheim-Ost")]

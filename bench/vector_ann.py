@@ -25,7 +25,7 @@ from bench.memory import peak_megabytes  # noqa: E402
 from bench.search_latency import synthetic_vectors  # noqa: E402
 from index import vector  # noqa: E402
 from index.vector import VectorIndex  # noqa: E402
-from kb.config import Config  # noqa: E402
+from kb.core.config import Config  # noqa: E402
 
 
 def real_vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +33,8 @@ def real_vectors(count: int) -> tuple[np.ndarray, np.ndarray]:
     if cache.exists():
         data = np.load(cache)
         return data["passages"], data["queries"]
-    from index.embedder import Embedder, ensure_model
+    from index.embedder import Embedder
+    from index.model import ensure_model
 
     embedder = Embedder(ensure_model(Config.from_env().resolved().model_dir), threads=2)
     result = embedder.embed_passages(passages(count)), embedder.embed_queries(queries()[:300])

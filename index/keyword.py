@@ -21,7 +21,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 
-from kb.documents import NO_FILTERS, SearchFilters
+from kb.core.documents import NO_FILTERS, SearchFilters
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = [("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe", "o"), ("ue", "u")]

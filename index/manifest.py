@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
+from kb.core.files import atomic_path
 
 FORMAT_VERSION = 1
 
@@ -27,11 +28,8 @@ class Manifest:
 
     def write(self, path: Path, passages: int) -> None:
         data = asdict(self) | {"passages": passages, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2), "utf-8")
-        with open(tmp, "rb") as file:
-            os.fsync(file.fileno())
-        os.replace(tmp, path)
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(data, indent=2), "utf-8")
 
     def mismatch(self, model_id: str, dim: int) -> str | None:
         """Why this index cannot serve the configured model, or None if it can."""

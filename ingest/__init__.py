@@ -11,24 +11,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ingest.ocr import OcrSettings, Progress
-from kb.documents import LoadedDocument
-from kb.errors import IngestError, UnsupportedFormat
+from kb.core.documents import LoadedDocument
+from kb.core.errors import IngestError, UnsupportedFormat
+from kb.core.vocabulary import FORMATS
 
-FORMATS: dict[str, str] = {
-    ".pdf": "pdf",
-    ".docx": "docx",
-    ".pptx": "pptx",
-    ".html": "html",
-    ".htm": "html",
-    ".md": "md",
-    ".markdown": "md",
-    ".txt": "txt",
-    ".jpg": "image",
-    ".jpeg": "image",
-    ".png": "image",
-    ".tif": "image",
-    ".tiff": "image",
-}
 _MAX_UNPACKED_BYTES = 300_000_000  # a DOCX/PPTX whose parts unpack to more is refused
 _MAX_RATIO = 100  # ordinary Office XML packs 5–20 fold; far more means padding built to explode
 _KIND_NAMES = {
@@ -48,10 +34,19 @@ def supported(path: Path) -> bool:
 
 
 def load(
-    path: Path, *, max_bytes: int, ocr: OcrSettings | None = None, on_progress: Progress | None = None
+    path: Path,
+    *,
+    max_bytes: int,
+    ocr: OcrSettings | None = None,
+    on_progress: Progress | None = None,
+    checked_format: str | None = None,
 ) -> LoadedDocument:
-    """The file as blocks; scanned PDF pages and images are read by OCR if ``ocr`` is given."""
-    format = check(path, max_bytes=max_bytes)
+    """The file as blocks; scanned PDF pages and images are read by OCR if ``ocr`` is given.
+
+    ``checked_format`` is what :func:`check` returned for this very file (an upload checked on
+    arrival); without it the file is checked here.
+    """
+    format = checked_format or check(path, max_bytes=max_bytes)
     if format in ("pdf", "image"):
         return _loader(format)(path, ocr, on_progress)
     return _loader(format)(path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from kb.documents import Block
+from kb.core.documents import Block
 
 # "3.2 Mobilität", "4 Maßnahmenkatalog": a short numbered line without further digits or end stop.
 _NUMBERED_HEADING = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+([A-ZÄÖÜ][^\d.!?;:]{2,80})$")

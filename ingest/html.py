@@ -6,8 +6,8 @@ from pathlib import Path
 
 from ingest.normalize import clean_text
 from ingest.text import markdown_document, read_text
-from kb.documents import LoadedDocument, Metadata
-from kb.errors import IngestError
+from kb.core.documents import LoadedDocument, Metadata
+from kb.core.errors import IngestError
 
 
 def load_html(path: Path) -> LoadedDocument:

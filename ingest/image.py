@@ -8,8 +8,8 @@ from pathlib import Path
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from ingest.ocr import OcrSettings, Progress, read_pages, unavailable
-from kb.documents import LoadedDocument
-from kb.errors import IngestError
+from kb.core.documents import LoadedDocument
+from kb.core.errors import IngestError
 
 _MAX_IMAGE_PIXELS = 150_000_000  # a 150-megapixel photo is plenty; more is a decompression bomb
 

@@ -1,4 +1,4 @@
-"""Metadata of a document: sidecar files, user input checked against vocabularies, detection.
+"""Metadata of a document: its sidecar file, and detection from its title and text.
 
 Detection only answers when it is reliable: a county must be named in the title or clearly
 dominate the first pages, a document type needs a telling word in the title or opening, topics
@@ -14,34 +14,10 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
-from kb.documents import Metadata
-from kb.errors import IngestError, KbError
+from kb.core.documents import Metadata
+from kb.core.errors import IngestError, KbError
+from kb.core.vocabulary import METADATA_FIELDS, county_aliases, metadata_from
 
-DOC_TYPES: tuple[str, ...] = (
-    "Klimaschutzkonzept",
-    "Workshop-Protokoll",
-    "Workshop-Ergebnis",
-    "Präsentation",
-    "Leitfaden",
-    "Good Practice",
-    "Notiz",
-    "Bericht",
-    "Webseite",
-)
-TOPICS: tuple[str, ...] = (
-    "Energie",
-    "Gebäude und Wärme",
-    "Mobilität",
-    "Klimaanpassung",
-    "Beteiligung und Kommunikation",
-    "kreisangehörige Gemeinden",
-    "Förderung",
-    "Klimaschutzmanagement",
-    "Beschaffung",
-    "Landwirtschaft",
-    "Abfall und Kreislaufwirtschaft",
-    "Bildung",
-)
 # Word stems (lower case, matched at word starts or inside compounds) that signal a topic.
 _TOPIC_CUES: dict[str, tuple[str, ...]] = {
     "Energie": ("energie", "photovoltaik", "solar", "windenergie", "windkraft", "strom", "erneuerbar", "biogas"),
@@ -100,61 +76,15 @@ _YEAR = r"(19[9]\d|20\d\d)"
 
 
 @lru_cache(maxsize=1)
-def counties() -> dict[str, str]:
-    """Canonical county name -> federal state, for all 294 Landkreise."""
-    path = Path(__file__).parent / "data" / "landkreise.tsv"
-    return dict(line.split("\t") for line in path.read_text("utf-8").splitlines() if line)
-
-
-def _core(name: str) -> str:
-    """ "Landkreis Rotenburg (Wümme)" -> "rotenburg (wümme)"; "Rhein-Sieg-Kreis" -> itself."""
-    for prefix in ("Landkreis ", "Kreis "):
-        if name.startswith(prefix):
-            return name[len(prefix) :].lower()
-    return name.lower()
-
-
-@lru_cache(maxsize=1)
-def _aliases() -> dict[str, str]:
-    """How a county may be written in running text (lower case) -> canonical name."""
-    aliases: dict[str, str] = {}
-    for name in counties():
-        lowered = name.lower()
-        aliases[lowered] = name
-        if name.startswith(("Landkreis ", "Kreis ")):
-            core = _core(name)
-            short = re.sub(r"\s*\(.*\)$", "", core)  # "Rotenburg (Wümme)" is often just "Rotenburg"
-            for variant in {core, short}:
-                for prefix in ("landkreis", "landkreises", "kreis", "kreises", "lk", "lkr.", "lkr"):
-                    aliases.setdefault(f"{prefix} {variant}", name)
-        else:
-            # "Rhein-Sieg-Kreis" also as "Rhein-Sieg-Kreises"; "Region Hannover", "Städteregion Aachen".
-            aliases.setdefault(lowered + "es", name)
-    return aliases
-
-
-@lru_cache(maxsize=1)
 def _county_pattern() -> re.Pattern[str]:
-    names = sorted(_aliases(), key=len, reverse=True)
+    names = sorted(county_aliases(), key=len, reverse=True)
     return re.compile(r"(?<![\w-])(" + "|".join(re.escape(n) for n in names) + r")(?![\w-])", re.IGNORECASE)
-
-
-def canonical_county(name: str) -> str | None:
-    """The official name of a county given loosely ("LK Ahrweiler", "rhein-sieg"), else None."""
-    key = " ".join(name.split()).lower()
-    aliases = _aliases()
-    if key in aliases:
-        return aliases[key]
-    for candidate in (f"landkreis {key}", f"{key}-kreis", f"{key}kreis", f"kreis {key}"):
-        if candidate in aliases:
-            return aliases[candidate]
-    return None
 
 
 def detect_county(title: str, text: str) -> str | None:
     """The county a document is about, if its title names one or one clearly dominates."""
     pattern = _county_pattern()
-    aliases = _aliases()
+    aliases = county_aliases()
     in_title = {aliases[m.group(1).lower()] for m in pattern.finditer(title or "")}
     if len(in_title) == 1:
         return in_title.pop()
@@ -167,14 +97,6 @@ def detect_county(title: str, text: str) -> str | None:
 
 
 # document types, years, topics
-
-
-def canonical_doc_type(name: str) -> str | None:
-    return next((t for t in DOC_TYPES if t.lower() == name.strip().lower()), None)
-
-
-def canonical_topic(name: str) -> str | None:
-    return next((t for t in TOPICS if t.lower() == name.strip().lower()), None)
 
 
 def detect_doc_type(title: str, text: str, format: str) -> str | None:
@@ -234,36 +156,6 @@ def detect_metadata(title: str | None, text: str, format: str, created: str | No
 # user-given metadata
 
 
-def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metadata:
-    """User-supplied metadata checked against the vocabularies; raises with the allowed values."""
-    problems = []
-    doc_type = given.doc_type
-    if doc_type:
-        doc_type = canonical_doc_type(doc_type)
-        if doc_type is None:
-            problems.append(f"unbekannter Dokumenttyp {given.doc_type!r} (möglich: {', '.join(DOC_TYPES)})")
-    topics = []
-    for topic in given.topics:
-        known = canonical_topic(topic)
-        if known is None:
-            problems.append(f"unbekanntes Handlungsfeld {topic!r} (möglich: {', '.join(TOPICS)})")
-        else:
-            topics.append(known)
-    if given.year is not None and not 1900 <= given.year <= date.today().year + 1:
-        problems.append(f"unplausibles Jahr {given.year}")
-    if problems:
-        raise KbError(f"{source}: " + "; ".join(problems))
-    county = given.county and (canonical_county(given.county) or " ".join(given.county.split()))
-    return Metadata(
-        title=given.title,
-        county=county or None,
-        doc_type=doc_type,
-        year=given.year,
-        topics=topics,
-        source_url=given.source_url,
-    )
-
-
 def read_sidecar(path: Path) -> Metadata:
     """Metadata from ``<file>.meta.json`` next to ``path``; empty when there is none."""
     sidecar = path.with_name(path.name + ".meta.json")
@@ -273,27 +165,9 @@ def read_sidecar(path: Path) -> Metadata:
         data = json.loads(sidecar.read_text("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise IngestError(sidecar, f"Die Metadaten-Datei ist kein gültiges JSON: {error}") from None
-    allowed = {"title", "county", "doc_type", "year", "topics", "source_url"}
-    if not isinstance(data, dict) or set(data) - allowed:
-        raise IngestError(sidecar, f"Erlaubte Schlüssel sind {', '.join(sorted(allowed))}.")
-    topics = data.get("topics") or []
-    if not isinstance(topics, list) or not all(isinstance(t, str) for t in topics):
-        raise IngestError(sidecar, "'topics' muss eine Liste von Texten sein.")
-    year = data.get("year")
-    if year is not None and not isinstance(year, int):
-        raise IngestError(sidecar, "'year' muss eine ganze Zahl sein.")
-    for key in ("title", "county", "doc_type", "source_url"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise IngestError(sidecar, f"'{key}' muss ein Text sein.")
-    given = Metadata(
-        title=data.get("title"),
-        county=data.get("county"),
-        doc_type=data.get("doc_type"),
-        year=year,
-        topics=topics,
-        source_url=data.get("source_url"),
-    )
+    if not isinstance(data, dict):
+        raise IngestError(sidecar, f"Erwartet wird ein JSON-Objekt mit den Schlüsseln {', '.join(METADATA_FIELDS)}.")
     try:
-        return validated_metadata(given, source=sidecar)
+        return metadata_from(data, source=sidecar, strict=True)
     except KbError as error:
         raise IngestError(sidecar, str(error).split(": ", 1)[1]) from None

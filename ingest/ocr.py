@@ -23,7 +23,7 @@ from PIL import Image, ImageOps
 
 from ingest.blocks import page_blocks
 from ingest.normalize import clean_text, has_text
-from kb.documents import Block
+from kb.core.documents import Block
 
 MAX_PIXELS = 60_000_000  # larger page images are scaled down before OCR (a 300 dpi A2 page fits)
 _RETRY_BELOW = 60.0  # mean word confidence under which the page may be turned

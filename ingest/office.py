@@ -7,8 +7,8 @@ import zipfile
 from pathlib import Path
 
 from ingest.normalize import clean_text
-from kb.documents import Block, LoadedDocument, Metadata
-from kb.errors import IngestError
+from kb.core.documents import Block, LoadedDocument, Metadata
+from kb.core.errors import IngestError
 
 _HEADING_STYLE = re.compile(r"^(?:heading|überschrift)\s*(\d)$", re.IGNORECASE)
 

@@ -11,8 +11,8 @@ from PIL import Image
 from ingest.blocks import key, page_blocks
 from ingest.normalize import clean_text, has_text, strip_running_lines
 from ingest.ocr import MAX_PIXELS, OcrSettings, PageText, Progress, read_pages, unavailable
-from kb.documents import Block, LoadedDocument, Metadata
-from kb.errors import IngestError
+from kb.core.documents import Block, LoadedDocument, Metadata
+from kb.core.errors import IngestError
 
 
 def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress | None = None) -> LoadedDocument:

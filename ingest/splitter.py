@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ingest.normalize import join_hyphenated
 from ingest.sentences import split_sentences
-from kb.documents import Block, PassageDraft, passage_context
+from kb.core.documents import Block, PassageDraft, passage_context
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;…\"'»«“”)\]]\s*$")
 _MAX_HEADING_WORDS = 40

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from ingest.blocks import paragraphs_from_lines
 from ingest.normalize import clean_text
-from kb.documents import Block, LoadedDocument, Metadata
-from kb.errors import IngestError
+from kb.core.documents import Block, LoadedDocument, Metadata
+from kb.core.errors import IngestError
 
 _UNDERLINE = re.compile(r"^(=+|-+)\s*$")
 

@@ -1,4 +1,8 @@
-"""The ``kb`` command: ingest, list, show, remove, reindex (and later search and serve)."""
+"""The ``kb`` command line: ingest, list, show, remove, reindex, search, ask, eval, accounts, backups.
+
+Every command goes through the service (``kb.service``); ``kb serve`` comes from the web package
+and is attached in :mod:`kb.main`.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +14,20 @@ from pathlib import Path
 
 import click
 
-from kb.config import Config
-from kb.documents import Metadata, SearchFilters
-from kb.errors import KbError
+from kb.core.config import Config
+from kb.core.documents import SearchFilters
+from kb.core.errors import KbError
+from kb.core.vocabulary import metadata_from
+from kb.service import KnowledgeBase, evaluation
+from kb.service.accounts import Accounts
+from kb.service.backup import backup, restore
+from kb.service.ingestion import FileResult
+from kb.service.presenters import answer_json, document_json, hit_json, passage_json, search_json
+from kb.service.search import MODES
 
 
-def _open(ctx: click.Context):  # noqa: ANN202 - kb.service.KnowledgeBase, imported lazily
-    from kb.service import KnowledgeBase
-
+def open_knowledge_base(ctx: click.Context) -> KnowledgeBase:
+    """The command's knowledge base, opened once and closed with the command."""
     if "kb" not in ctx.obj:
         ctx.obj["kb"] = KnowledgeBase(ctx.obj["config"])
         ctx.call_on_close(ctx.obj["kb"].close)
@@ -81,17 +91,17 @@ def ingest(
     """Dateien und Ordner (rekursiv) aufnehmen; unveränderte Dateien werden übersprungen."""
     from tqdm import tqdm
 
-    from ingest.metadata import validated_metadata
-
-    given = validated_metadata(
-        Metadata(title=title, county=county, doc_type=doc_type, year=year, topics=list(topics), source_url=source_url)
+    given = metadata_from(
+        {"title": title, "county": county, "doc_type": doc_type, "year": year, "topics": list(topics)}
+        | {"source_url": source_url},
+        source="Angaben",
     )
-    kb = _open(ctx)
+    kb = open_knowledge_base(ctx)
     with tqdm(desc="Aufnahme", unit=" Datei", file=sys.stderr, disable=as_json or None) as bar:
 
-        def on_file(result) -> None:  # noqa: ANN001 - kb.ingestion.FileResult
+        def on_file(result: FileResult) -> None:
             bar.update(1)
-            bar.set_postfix_str(Path(result.path).name[:40])
+            bar.set_postfix_str(Path(result.file).name[:40])
             if result.outcome == "failed":
                 bar.write(f"Fehler: {result.message}", file=sys.stderr)
 
@@ -100,13 +110,13 @@ def ingest(
 
         report = kb.ingest(list(paths), metadata=given, on_file=on_file, on_ocr_page=on_ocr_page)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:
         for result in report.files:
             if result.outcome == "skipped":
-                click.echo(f"übersprungen: {result.path} ({result.message})")
+                click.echo(f"übersprungen: {result.file} ({result.message})")
             elif result.message and result.outcome in ("added", "updated"):
-                click.echo(f"Hinweis: {result.path}: {result.message}")
+                click.echo(f"Hinweis: {result.file}: {result.message}")
         click.echo(report.summary())
     if report.failed:
         ctx.exit(1)
@@ -117,9 +127,8 @@ def ingest(
 @click.pass_context
 def list_documents(ctx: click.Context, as_json: bool) -> None:
     """Alle Dokumente im Katalog."""
-    from kb.presenters import document_json
 
-    documents = _open(ctx).documents()
+    documents = open_knowledge_base(ctx).documents()
     if as_json:
         click.echo(json.dumps([document_json(d) for d in documents], ensure_ascii=False, indent=2))
         return
@@ -140,11 +149,9 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) -> None:
     """Ein Dokument (Nummer oder Dateiname) mit Metadaten."""
-    from kb.presenters import document_json, passage_json
-    from kb.service import find_document
 
-    kb = _open(ctx)
-    record = find_document(kb, document)
+    kb = open_knowledge_base(ctx)
+    record = kb.find_document(document)
     data = document_json(record)
     if show_passages or as_json:
         data["passages"] = [passage_json(p) for p in kb.passages(record.id)]
@@ -164,10 +171,8 @@ def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) 
 @click.pass_context
 def remove(ctx: click.Context, document: str) -> None:
     """Ein Dokument aus Katalog und Indizes entfernen."""
-    from kb.service import find_document
-
-    kb = _open(ctx)
-    record = kb.remove(find_document(kb, document).id)
+    kb = open_knowledge_base(ctx)
+    record = kb.remove(kb.find_document(document).id)
     click.echo(f"Entfernt: {record.id} {record.file_name}")
 
 
@@ -177,7 +182,7 @@ def reindex(ctx: click.Context) -> None:
     """Alle Indizes aus dem Katalog neu aufbauen (z. B. nach einem Modellwechsel)."""
     from tqdm import tqdm
 
-    kb = _open(ctx)
+    kb = open_knowledge_base(ctx)
     with tqdm(desc="Neuaufbau", unit=" Passagen", file=sys.stderr) as bar:
 
         def on_progress(done: int, total: int) -> None:
@@ -193,7 +198,7 @@ def reindex(ctx: click.Context) -> None:
 @click.pass_context
 def check(ctx: click.Context, repair: bool) -> None:
     """Katalog und Indizes auf Übereinstimmung prüfen (Exit-Status 1 bei Problemen)."""
-    kb = _open(ctx)
+    kb = open_knowledge_base(ctx)
     report = kb.check()
     for line in report.lines():
         click.echo(line)
@@ -260,9 +265,8 @@ def search(
     ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int, **options: object
 ) -> None:
     """Passagen zu Stichwörtern oder einer Frage finden."""
-    from kb.presenters import search_json
 
-    result = _open(ctx).search(query, filters=_filters(options), mode=mode, limit=limit, offset=offset)
+    result = open_knowledge_base(ctx).search(query, filters=_filters(options), mode=mode, limit=limit, offset=offset)
     data = search_json(result, offset)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -279,9 +283,8 @@ def search(
 @click.pass_context
 def ask(ctx: click.Context, question: str, as_json: bool, limit: int, **options: object) -> None:
     """Eine Frage beantworten: die passendsten Sätze mit Quellen (nur Zitate, nichts erfunden)."""
-    from kb.presenters import answer_json
 
-    data = answer_json(_open(ctx).answer(question, filters=_filters(options), limit=limit))
+    data = answer_json(open_knowledge_base(ctx).answer(question, filters=_filters(options), limit=limit))
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -306,9 +309,8 @@ def ask(ctx: click.Context, question: str, as_json: bool, limit: int, **options:
 @click.pass_context
 def similar(ctx: click.Context, passage_id: int, limit: int, as_json: bool) -> None:
     """Ähnliche Passagen aus anderen Dokumenten, bevorzugt aus anderen Landkreisen."""
-    from kb.presenters import hit_json
 
-    hits = [hit_json(hit) for hit in _open(ctx).similar(passage_id, limit=limit)]
+    hits = [hit_json(hit) for hit in open_knowledge_base(ctx).similar(passage_id, limit=limit)]
     if as_json:
         click.echo(json.dumps({"passage_id": passage_id, "hits": hits}, ensure_ascii=False, indent=2))
         return
@@ -325,51 +327,24 @@ def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: 
     """Suchqualität auf einem BEIR-Datensatz messen (nDCG@10, Recall@10/100, MRR@10)."""
     from tqdm import tqdm
 
-    from kb.evaluation import MEASURES
-    from kb.evaluation import evaluate as run
-    from kb.search import MODES
-
     bars: dict[str, tqdm] = {}
 
     def on_progress(stage: str, done: int, total: int) -> None:
         bar = bars.setdefault(stage, tqdm(desc=stage, total=total, file=sys.stderr, disable=None))
         bar.update(done - bar.n)
 
-    results = run(folder, ctx.obj["config"], modes=modes or MODES, on_progress=on_progress)
+    results = evaluation.evaluate(folder, ctx.obj["config"], modes=modes or MODES, on_progress=on_progress)
     for bar in bars.values():
         bar.close()
     if as_json:
         click.echo(json.dumps(results, indent=2))
         return
-    click.echo(f"{folder.name:<24}" + "".join(f"{m:>12}" for m in MEASURES))
+    click.echo(f"{folder.name:<24}" + "".join(f"{m:>12}" for m in evaluation.MEASURES))
     for mode, scores in results.items():
-        click.echo(f"{mode:<24}" + "".join(f"{scores[m]:>12.4f}" for m in MEASURES))
+        click.echo(f"{mode:<24}" + "".join(f"{scores[m]:>12.4f}" for m in evaluation.MEASURES))
 
 
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int, help="Gleichzeitige Anfragen.")
-@click.pass_context
-def serve(ctx: click.Context, host: str, port: int, threads: int) -> None:
-    """Web-Oberfläche und API unter waitress bereitstellen."""
-    from waitress import serve as run
-
-    from web import create_app
-
-    kb = _open(ctx)
-    app = create_app(ctx.obj["config"], kb=kb)
-    try:  # load the model, the indexes and the keyword analysis before the first request
-        kb.search("Aufwärmen")
-    except KbError:  # an empty knowledge base has nothing to warm up
-        pass
-    click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
-    run(app, host=host, port=port, threads=threads)
-
-
-def _accounts(ctx: click.Context):  # noqa: ANN202 - kb.accounts.Accounts
-    from kb.accounts import Accounts
-
+def _accounts(ctx: click.Context) -> Accounts:
     accounts = Accounts(ctx.obj["config"].resolved().catalogue_path)
     ctx.call_on_close(accounts.close)
     return accounts
@@ -432,7 +407,6 @@ def apikey_revoke(ctx: click.Context, key_id: str) -> None:
 @click.pass_context
 def backup_command(ctx: click.Context, file: Path) -> None:
     """Sicherung der Wissensbasis schreiben (auch während der Server läuft)."""
-    from kb.backup import backup
 
     size = backup(ctx.obj["config"].resolved(), file)
     click.echo(f"Sicherung geschrieben: {file} ({size / 1e6:.1f} MB)")
@@ -444,21 +418,12 @@ def backup_command(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def restore_command(ctx: click.Context, file: Path, replace: bool) -> None:
     """Sicherung zurückspielen; Indizes werden geprüft und bei Bedarf neu aufgebaut."""
-    from kb.backup import restore
 
     previous = restore(ctx.obj["config"].resolved(), file, replace=replace)
     if previous:
         click.echo(f"Bisherige Wissensbasis beiseitegelegt: {previous}")
-    kb = _open(ctx)
+    kb = open_knowledge_base(ctx)
     if not kb.check().ok:
         click.echo("Indizes passen nicht zum Katalog; sie werden neu aufgebaut …")
         kb.reindex()
-    click.echo(f"Wiederhergestellt: {len(kb.documents())} Dokumente, {kb.catalogue.count_passages()} Passagen.")
-
-
-def main() -> None:
-    cli(prog_name="kb")
-
-
-if __name__ == "__main__":
-    main()
+    click.echo(f"Wiederhergestellt: {len(kb.documents())} Dokumente, {kb.counts()[1]} Passagen.")

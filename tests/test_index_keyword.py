@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from index.keyword import KeywordEntry, KeywordIndex, analyze
-from kb.documents import SearchFilters
+from kb.core.documents import SearchFilters
 
 
 def entry(

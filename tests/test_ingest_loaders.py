@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ingest import load
-from kb.errors import IngestError, UnsupportedFormat
+from kb.core.errors import IngestError, UnsupportedFormat
 
 MB = 1_000_000
 

@@ -7,18 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ingest.metadata import (
-    canonical_county,
-    counties,
-    detect_county,
-    detect_doc_type,
-    detect_topics,
-    detect_year,
-    read_sidecar,
-    validated_metadata,
-)
-from kb.documents import Metadata
-from kb.errors import IngestError, KbError
+from ingest.metadata import detect_county, detect_doc_type, detect_topics, detect_year, read_sidecar
+from kb.core.documents import Metadata
+from kb.core.errors import IngestError, KbError
+from kb.core.vocabulary import canonical_county, counties, validated_metadata
 
 
 def test_the_county_list_has_all_294_landkreise_once():

@@ -13,7 +13,7 @@ from PIL import Image
 
 from ingest import load
 from ingest.ocr import OcrSettings
-from kb.errors import IngestError
+from kb.core.errors import IngestError
 from tests.scangen import (
     image_pdf,
     mixed_pdf,

@@ -10,7 +10,7 @@ from pypdf import PdfReader, PdfWriter
 
 from ingest import load
 from ingest.ocr import OcrSettings
-from kb.errors import IngestError
+from kb.core.errors import IngestError
 
 MB = 1_000_000
 

@@ -8,7 +8,7 @@ import pytest
 
 from index.embedder import TokenCounter
 from ingest.splitter import Splitter
-from kb.documents import Block, passage_context
+from kb.core.documents import Block, passage_context
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kb.cli import cli
+from kb.main import cli
 from kb.service import KnowledgeBase
 from tests.conftest import make_config
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from kb.batching import Batcher
+from index.batching import Batcher
 
 
 def test_callers_arriving_together_share_batches_and_each_gets_its_own_result():

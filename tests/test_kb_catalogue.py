@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.catalogue import MIGRATIONS, Catalogue
-from kb.documents import Metadata, PassageDraft, SearchFilters
+from kb.core.documents import Metadata, PassageDraft, SearchFilters
+from kb.service.catalogue import MIGRATIONS, Catalogue
 
 
 def draft(ordinal: int, text: str, page: int | None = 1) -> PassageDraft:

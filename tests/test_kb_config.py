@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.config import Config
+from kb.core.config import Config
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

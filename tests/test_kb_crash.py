@@ -21,7 +21,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, embedder):  # n
     batch = tmp_path / "batch"
     shutil.copytree(SAMPLES, batch, ignore=shutil.ignore_patterns("build.py"))
     data = tmp_path / "data"
-    command = [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "ingest", str(batch)]
+    command = [sys.executable, "-m", "kb.main", "--data-dir", str(data), "ingest", str(batch)]
     environment = os.environ | {"KB_FLUSH_SECONDS": "0", "HF_HUB_OFFLINE": "1"}  # save after every document
     rng = random.Random(2026)
     killed = 0

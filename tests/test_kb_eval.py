@@ -7,8 +7,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from kb.catalogue import Catalogue
-from kb.cli import cli
+from kb.main import cli
+from kb.service.catalogue import Catalogue
 from tests.conftest import make_config
 from tests.test_kb_search import PARAPHRASES
 

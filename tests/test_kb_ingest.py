@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfWriter
 
-from kb.cli import cli
+from kb.main import cli
 from kb.service import KnowledgeBase
 from tests.conftest import SAMPLES, make_config
 from tests.pdfgen import make_long_concept_pdf
@@ -151,13 +151,13 @@ def test_two_writers_in_separate_processes_lose_nothing(tmp_path: Path):
             shutil.copy(note, folder / note.name)
         folders.append(folder)
     data = tmp_path / "data"
-    command = [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "ingest"]
+    command = [sys.executable, "-m", "kb.main", "--data-dir", str(data), "ingest"]
     pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
     writers = [subprocess.Popen([*command, str(f)], **pipes) for f in folders]
     for writer in writers:
         assert writer.wait(300) == 0, writer.stderr.read()
     check = subprocess.run(
-        [sys.executable, "-m", "kb.cli", "--data-dir", str(data), "check"], capture_output=True, text=True
+        [sys.executable, "-m", "kb.main", "--data-dir", str(data), "check"], capture_output=True, text=True
     )
     assert check.returncode == 0, check.stdout + check.stderr
     listed = subprocess.run([*command[:-1], "list"], capture_output=True, text=True).stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kb.accounts import Accounts
+from kb.service.accounts import Accounts
 from tests.conftest import SAMPLES, make_app, make_config
 from tests.scangen import mixed_pdf, pinboard_photo, sample_paragraphs, scanned, typeset_page
 from tests.test_ingest_ocr import CARDS

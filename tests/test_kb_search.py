@@ -10,9 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from index.keyword import analyze, analyze_query
-from kb.cli import cli
-from kb.documents import SearchFilters
-from kb.errors import InvalidQuery, KbError
+from kb.core.documents import SearchFilters
+from kb.core.errors import InvalidQuery, KbError
+from kb.main import cli
 from kb.service import KnowledgeBase
 from tests.conftest import make_config
 
@@ -68,7 +68,7 @@ def test_filters_hold_even_when_the_best_matches_lie_outside(samples_kb: Knowled
 
 
 def test_hits_carry_citation_and_both_ranks(samples_kb: KnowledgeBase):
-    from kb.presenters import search_json
+    from kb.service.presenters import search_json
 
     data = search_json(samples_kb.search("Klimaschutzfonds für kleine Gemeinden", limit=3))
     hit = data["hits"][0]
@@ -78,7 +78,7 @@ def test_hits_carry_citation_and_both_ranks(samples_kb: KnowledgeBase):
 
 
 def test_answer_quotes_sentences_of_the_passages_with_citations(samples_kb: KnowledgeBase):
-    from kb.presenters import answer_json
+    from kb.service.presenters import answer_json
 
     data = answer_json(samples_kb.answer("Wie viel Geld stellt der Klimaschutzfonds jährlich bereit?"))
     assert 1 <= len(data["answer"]) <= 3
@@ -189,8 +189,8 @@ def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: Know
 
 
 def test_an_index_built_with_another_model_is_detected_and_reindex_rebuilds_it(writable_kb: KnowledgeBase):
-    from index.embedder import MODEL_ID
-    from kb.errors import IndexMismatch
+    from index.model import MODEL_ID
+    from kb.core.errors import IndexMismatch
 
     manifest = writable_kb.config.index_dir / "manifest.json"
     data = json.loads(manifest.read_text("utf-8"))

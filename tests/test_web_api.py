@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from kb.accounts import Accounts
-from kb.config import Config
+from kb.core.config import Config
+from kb.service.accounts import Accounts
 from tests.conftest import make_app
 
 GOOD_PRACTICE = (
@@ -291,7 +291,7 @@ def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_c
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    kb = [sys.executable, "-m", "kb.cli", "--data-dir", str(web_config.data_dir)]
+    kb = [sys.executable, "-m", "kb.main", "--data-dir", str(web_config.data_dir)]
     environment = os.environ | {"KB_API_RATE_LIMIT": "100000 per minute"}
     server = subprocess.Popen(
         [*kb, "serve", "--port", str(port)],

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.accounts import Accounts
-from kb.config import Config
+from kb.core.config import Config
+from kb.service.accounts import Accounts
 from tests.conftest import ROOT, make_app
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -136,7 +136,9 @@ def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):  #
     assert page.locator("tr.added").count() == 1, page.locator("main").inner_text()
 
     page.goto("/")
-    page.get_by_label("Stichwörter oder Frage").fill("Freiwillige Paten berichten dem Ortschaftsrat übers Energiesparen")
+    page.get_by_label("Stichwörter oder Frage").fill(
+        "Freiwillige Paten berichten dem Ortschaftsrat übers Energiesparen"
+    )
     page.keyboard.press("Enter")
     first = page.locator("ol.hits > li").first
     assert "Klimaschutzpaten in den Ortsteilen" in first.inner_text()

@@ -15,7 +15,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from kb.accounts import Accounts
+from kb.service.accounts import Accounts
 from tests.conftest import make_app, make_config
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from kb.accounts import Accounts
-from kb.config import Config
+from kb.core.config import Config
+from kb.service.accounts import Accounts
 from tests.conftest import make_app
 
 PASSWORD = "sehr-geheimes-passwort"

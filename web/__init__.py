@@ -14,10 +14,10 @@ from flask import Flask, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
-from kb.config import Config
+from kb.core.config import Config
 from kb.service import KnowledgeBase
+from kb.service.server import KnowledgeServer
 from web.extensions import csrf, rate_limits
-from web.services import Services
 
 _UPLOAD_FILES_PER_REQUEST = 20
 
@@ -37,7 +37,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     )
     app.json.ensure_ascii = False
     app.json.sort_keys = False
-    app.extensions["kreiswissen"] = Services(config, kb or KnowledgeBase(config))
+    app.extensions["kreiswissen"] = KnowledgeServer(config, kb or KnowledgeBase(config))
 
     from web import api, staff, ui
     from web.params import IdConverter
@@ -86,8 +86,8 @@ def _security_headers(response):  # noqa: ANN001, ANN202 - Flask response
 
 def _secret_key(config: Config) -> str:
     """KB_SECRET_KEY, else a random key kept (mode 0600) in the data directory, never in the repo."""
-    if key := os.environ.get("KB_SECRET_KEY"):
-        return key
+    if config.secret_key:
+        return config.secret_key
     path: Path = config.secret_key_path
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)

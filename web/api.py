@@ -8,21 +8,21 @@ scope ``write``; keys come as ``Authorization: Bearer …``. Every error is
 from __future__ import annotations
 
 import functools
-import shutil
 from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
-from kb.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound
-from kb.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
-from web.jobs import Job, Upload
+from kb.core.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound, UploadRefused
+from kb.core.vocabulary import metadata_from
+from kb.service.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
+from kb.service.uploads import stage_all
+from kb.service.writer import DONE, FAILED, Job
+from web.context import server
 from web.openapi import openapi_document
-from web.params import integer, metadata_from, search_filters, search_request
-from web.services import original_file, services
-from web.uploads import UploadProblem, stage
+from web.params import integer, search_filters, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-_WAIT_SECONDS = 60  # metadata edits and deletions are applied before the response
+_WAIT_SECONDS = 60  # metadata edits and deletions: how long a request waits for the writer
 _FORM_OVERHEAD = 1_000_000  # multipart boundaries and metadata fields beside the file
 
 
@@ -36,7 +36,7 @@ def error_response(status: int, code: str, message: str) -> tuple[Response, int]
 @bp.before_request
 def _one_file_per_request() -> None:
     # API uploads carry one file: refuse anything larger from its Content-Length, unread
-    request.max_content_length = services().config.max_upload_mb * 1_000_000 + _FORM_OVERHEAD
+    request.max_content_length = server().config.max_upload_mb * 1_000_000 + _FORM_OVERHEAD
 
 
 @bp.errorhandler(KbError)
@@ -48,10 +48,10 @@ def _kb_error(error: KbError):  # noqa: ANN202
     return error_response(422, "unprocessable", str(error))
 
 
-@bp.errorhandler(UploadProblem)
-def _upload_problem(error: UploadProblem):  # noqa: ANN202
-    codes = {413: "too_large", 415: "unsupported_media_type"}
-    return error_response(error.status, codes.get(error.status, "unprocessable"), error.message)
+@bp.errorhandler(UploadRefused)
+def _upload_refused(error: UploadRefused):  # noqa: ANN202
+    status = {"too_large": 413, "unsupported_media_type": 415}.get(error.code, 422)
+    return error_response(status, error.code, error.message)
 
 
 def require(scope: str) -> Callable:
@@ -62,11 +62,11 @@ def require(scope: str) -> Callable:
         def checked(*args: object, **kwargs: object) -> object:
             header = request.headers.get("Authorization", "")
             if not header:
-                if scope == "read" and services().config.public_read:
+                if scope == "read" and server().config.public_read:
                     return view(*args, **kwargs)
                 return error_response(401, "unauthorized", "API-Schlüssel fehlt (Authorization: Bearer …).")
             kind, _, token = header.partition(" ")
-            key = services().accounts.verify_key(token.strip()) if kind.lower() == "bearer" else None
+            key = server().accounts.verify_key(token.strip()) if kind.lower() == "bearer" else None
             if key is None:
                 return error_response(401, "unauthorized", "API-Schlüssel ungültig oder widerrufen.")
             if not key.allows(scope):
@@ -85,18 +85,16 @@ def openapi() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    with services().reading() as kb:
-        documents = kb.catalogue.documents("ready")
-        return jsonify(
-            {"status": "ok", "documents": len(documents), "passages": sum(d.passage_count for d in documents)}
-        )
+    with server().reading() as kb:
+        documents, passages = kb.counts()
+    return jsonify({"status": "ok", "documents": documents, "passages": passages})
 
 
 @bp.get("/search")
 @require("read")
 def search() -> Response:
     wanted = search_request(request.args)
-    with services().reading() as kb:
+    with server().reading() as kb:
         result = kb.search(
             wanted.query, mode=wanted.mode, limit=wanted.limit, offset=wanted.offset, filters=wanted.filters
         )
@@ -107,7 +105,7 @@ def search() -> Response:
 @require("read")
 def answer() -> Response:
     wanted = search_request(request.args, default_limit=5)
-    with services().reading() as kb:
+    with server().reading() as kb:
         return jsonify(answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters)))
 
 
@@ -115,7 +113,7 @@ def answer() -> Response:
 @require("read")
 def facets() -> Response:
     filters = search_filters(request.args)
-    with services().reading() as kb:
+    with server().reading() as kb:
         counted = kb.facets(filters)
     return jsonify({name: [{"value": v, "count": n} for v, n in values] for name, values in counted.items()})
 
@@ -123,11 +121,8 @@ def facets() -> Response:
 @bp.get("/passages/<id:passage_id>")
 @require("read")
 def passage(passage_id: int) -> Response:
-    with services().reading() as kb:
-        found = kb.catalogue.passages_by_id([passage_id]).get(passage_id)
-        if found is None:
-            raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
-        document = kb.document(found.document_id)
+    with server().reading() as kb:
+        found, document = kb.passage(passage_id)
     return jsonify(
         passage_json(found)
         | {"document": document_json(document), "citation": citation(document, found.page_start, found.page_end)}
@@ -140,7 +135,7 @@ def similar(passage_id: int) -> Response:
     limit = integer(request.args, "limit", 5)
     if not 1 <= limit <= 50:
         raise InvalidQuery(f"limit muss zwischen 1 und 50 liegen, nicht {limit}.")
-    with services().reading() as kb:
+    with server().reading() as kb:
         hits = kb.similar(passage_id, limit=limit, filters=search_filters(request.args))
     return jsonify({"passage_id": passage_id, "hits": [hit_json(hit) for hit in hits]})
 
@@ -154,8 +149,8 @@ def documents() -> Response:
     status = request.args.get("status")
     if status not in (None, "ready", "pending", "failed"):
         raise InvalidQuery(f"Unbekannter Status {status!r}; möglich: ready, pending, failed.")
-    with services().reading() as kb:
-        found = kb.catalogue.documents(status)
+    with server().reading() as kb:
+        found = kb.documents(status)
     return jsonify(
         {"total": len(found), "offset": offset, "documents": [document_json(d) for d in found[offset : offset + limit]]}
     )
@@ -164,7 +159,7 @@ def documents() -> Response:
 @bp.get("/documents/<id:document_id>")
 @require("read")
 def document(document_id: int) -> Response:
-    with services().reading() as kb:
+    with server().reading() as kb:
         record = kb.document(document_id)
         data = document_json(record)
         if request.args.get("passages") in ("1", "true"):
@@ -175,9 +170,9 @@ def document(document_id: int) -> Response:
 @bp.get("/documents/<id:document_id>/original")
 @require("read")
 def original(document_id: int) -> Response:
-    with services().reading() as kb:
+    with server().reading() as kb:
         record = kb.document(document_id)
-    path = original_file(record)
+        path = kb.original(record)
     if path is None:
         raise DocumentNotFound(f"Das Original von Dokument {document_id} ist nicht gespeichert.")
     return send_file(path, download_name=record.file_name, as_attachment=False)
@@ -188,109 +183,73 @@ def original(document_id: int) -> Response:
 def upload() -> tuple[Response, int, dict]:
     files = request.files.getlist("file")
     if not files:
-        raise UploadProblem(422, "Kein Dokument im Feld 'file' (multipart/form-data).")
+        raise UploadRefused("unprocessable", "Kein Dokument im Feld 'file' (multipart/form-data).")
     metadata = metadata_from(request.form, source="Metadaten")
-    staged = _stage_all(files)
-    job = services().jobs.upload(
-        [Upload(path, name, metadata, source_key=f"upload:{path.parent.name}") for path, name in staged]
-    )
-    return _accepted(job)
+    return _accepted(server().writer.add(_stage(files), metadata))
 
 
 @bp.put("/documents/<id:document_id>/file")
 @require("write")
 def replace(document_id: int) -> tuple[Response, int, dict]:
-    with services().reading() as kb:
+    with server().reading() as kb:
         record = kb.document(document_id)
     file = request.files.get("file")
     if file is None:
-        raise UploadProblem(422, "Kein Dokument im Feld 'file' (multipart/form-data).")
+        raise UploadRefused("unprocessable", "Kein Dokument im Feld 'file' (multipart/form-data).")
     metadata = metadata_from(request.form, source="Metadaten").merged_over(record.metadata)
-    [(path, name)] = _stage_all([file])
-    job = services().jobs.upload([Upload(path, name, metadata, source_key=record.source_key)])
-    return _accepted(job)
+    [staged] = _stage([file])
+    return _accepted(server().writer.replace(record, staged, metadata))
 
 
 @bp.patch("/documents/<id:document_id>")
 @require("write")
-def update(document_id: int) -> Response:
+def update(document_id: int) -> Response | tuple[Response, int, dict]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise UploadProblem(415, "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
-    unknown = set(body) - {"title", "county", "doc_type", "year", "topics", "source_url"}
-    if unknown:
-        raise KbError(f"Unbekannte Felder: {', '.join(sorted(unknown))}.")
-    with services().reading() as kb:
+        raise UploadRefused("unsupported_media_type", "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
+    with server().reading() as kb:
         current = kb.document(document_id).metadata
-    given = metadata_from({k: v for k, v in body.items() if v is not None}, source="Metadaten")
-    merged = given.merged_over(current)
-    _finish(services().jobs.update(document_id, merged))
-    with services().reading() as kb:
+    given = metadata_from({k: v for k, v in body.items() if v is not None}, source="Metadaten", strict=True)
+    job = _settled(server().writer.update(document_id, given.merged_over(current)))
+    if job.status != DONE:
+        return _accepted(job)
+    with server().reading() as kb:
         return jsonify(document_json(kb.document(document_id)))
 
 
 @bp.delete("/documents/<id:document_id>")
 @require("write")
-def delete(document_id: int) -> tuple[str, int]:
-    with services().reading() as kb:
+def delete(document_id: int) -> tuple[str | Response, int] | tuple[Response, int, dict]:
+    with server().reading() as kb:
         kb.document(document_id)
-    _finish(services().jobs.delete(document_id))
+    job = _settled(server().writer.delete(document_id))
+    if job.status != DONE:
+        return _accepted(job)
     return "", 204
 
 
 @bp.get("/jobs/<id:job_id>")
 @require("write")
 def job(job_id: int) -> Response:
-    found = services().jobs.get(job_id)
+    found = server().writer.get(job_id)
     if found is None:
         return error_response(404, "not_found", f"Auftrag {job_id} gibt es nicht.")
-    return jsonify(job_json(found))
+    return jsonify(found.as_json())
 
 
-def job_json(job: Job) -> dict:
-    return {
-        "id": job.id,
-        "kind": job.kind,
-        "status": job.status,
-        "total": job.total,
-        "done": job.done,
-        "progress": job.progress,
-        "error": job.error,
-        "created_at": job.created_at,
-        "files": [
-            {
-                "file": r.path,
-                "outcome": r.outcome,
-                "document_id": r.document_id,
-                "passages": r.passages,
-                "ocr_pages": r.ocr_pages,
-                "message": r.message,
-            }
-            for r in job.results
-        ],
-    }
-
-
-def _stage_all(files: list) -> list:
-    config = services().config
-    staged = []
-    try:
-        for file in files:
-            staged.append(stage(file, config.uploads_dir, config.max_upload_mb * 1_000_000))
-    except BaseException:
-        for path, _ in staged:
-            shutil.rmtree(path.parent, ignore_errors=True)
-        raise
-    return staged
+def _stage(files: list) -> list:
+    config = server().config
+    return stage_all([(f.stream, f.filename) for f in files], config.uploads_dir, config.max_upload_mb * 1_000_000)
 
 
 def _accepted(job: Job) -> tuple[Response, int, dict]:
-    location = url_for("api.job", job_id=job.id)
-    return jsonify(job_json(job)), 202, {"Location": location}
+    """202 with the job: it is queued or running (or finished, for uploads the client polls)."""
+    return jsonify(job.as_json()), 202, {"Location": url_for("api.job", job_id=job.id)}
 
 
-def _finish(job: Job) -> None:
-    if not job.finished.wait(_WAIT_SECONDS):
-        raise KbError("Die Änderung ist eingereiht, aber noch nicht abgeschlossen; bitte später prüfen.")
-    if job.status == "failed":
+def _settled(job: Job) -> Job:
+    """Wait for an edit or deletion; a failure is the client's error, a slow writer a 202."""
+    server().writer.settle(job, _WAIT_SECONDS)
+    if job.status == FAILED:
         raise KbError(job.error or "Die Änderung ist fehlgeschlagen.")
+    return job

@@ -7,7 +7,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFProtect
 
-from kb.config import Config
+from kb.core.config import Config
 
 csrf = CSRFProtect()
 

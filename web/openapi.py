@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.metadata import DOC_TYPES, TOPICS
+from kb.core.vocabulary import DOC_TYPES, TOPICS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -205,9 +205,11 @@ _SCHEMAS = {
                     "type": "object",
                     "properties": {
                         "file": {"type": "string"},
-                        "outcome": {"type": "string"},
+                        "outcome": {"type": "string", "enum": ["added", "updated", "unchanged", "failed", "skipped"]},
                         "document_id": _NULLABLE_INT,
                         "passages": {"type": "integer"},
+                        "pages": _NULLABLE_INT,
+                        "pages_without_text": {"type": "array", "items": {"type": "integer"}},
                         "ocr_pages": {"type": "array", "items": {"type": "integer"}},
                         "message": _NULLABLE_STRING,
                     },
@@ -417,6 +419,7 @@ def openapi_document() -> dict:
                     "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("Metadata")}}},
                     "responses": {
                         "200": _json(_ref("Document"), "Geändertes Dokument"),
+                        "202": _json(_ref("Job"), "Noch nicht abgeschlossen (Location: Auftrag)"),
                         **_errors(400, 401, 403, 404, 415, 422, 429),
                     },
                 },
@@ -424,7 +427,11 @@ def openapi_document() -> dict:
                     "summary": "Dokument löschen (Katalog und beide Indizes)",
                     "security": _WRITE,
                     "parameters": [{"name": "document_id", **_PATH_ID}],
-                    "responses": {"204": {"description": "Gelöscht"}, **_errors(401, 403, 404, 422, 429)},
+                    "responses": {
+                        "204": {"description": "Gelöscht"},
+                        "202": _json(_ref("Job"), "Noch nicht abgeschlossen (Location: Auftrag)"),
+                        **_errors(401, 403, 404, 422, 429),
+                    },
                 },
             },
             "/documents/{document_id}/file": {

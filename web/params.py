@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 
-from kb.documents import Metadata, SearchFilters
-from kb.errors import InvalidQuery, KbError
+from kb.core.documents import SearchFilters
+from kb.core.errors import InvalidQuery
 
 MAX_INTEGER = 2**31 - 1  # ids and years beyond this are typos or probes, and overflow SQLite
 
@@ -64,35 +63,6 @@ def search_request(args: MultiDict, *, default_limit: int = 10) -> SearchRequest
         offset=integer(args, "offset", 0),
         filters=search_filters(args),
     )
-
-
-def metadata_from(values: Mapping[str, object], *, source: str) -> Metadata:
-    """Metadata from a form or JSON body, checked against the vocabularies (KbError if not)."""
-    from ingest.metadata import validated_metadata
-
-    def text(name: str) -> str | None:
-        value = values.get(name)
-        if value is not None and not isinstance(value, str | int):
-            raise KbError(f"{source}: {name} muss Text sein.")
-        return (str(value).strip() or None) if value is not None else None
-
-    raw_topics = values.get("topics", [])
-    if isinstance(raw_topics, str):
-        raw_topics = [t for t in raw_topics.split(",")]
-    if not isinstance(raw_topics, list) or not all(isinstance(t, str) for t in raw_topics):
-        raise KbError(f"{source}: topics muss eine Liste von Handlungsfeldern sein.")
-    year = text("year")
-    if year is not None and not year.isdigit():
-        raise KbError(f"{source}: year muss eine Jahreszahl sein, nicht {year!r}.")
-    given = Metadata(
-        title=text("title"),
-        county=text("county"),
-        doc_type=text("doc_type"),
-        year=int(year) if year else None,
-        topics=[t.strip() for t in raw_topics if t.strip()],
-        source_url=text("source_url"),
-    )
-    return validated_metadata(given, source=source)
 
 
 class IdConverter(IntegerConverter):

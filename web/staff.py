@@ -7,15 +7,14 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from ingest import FORMATS
-from ingest.metadata import DOC_TYPES, TOPICS
-from kb.errors import KbError
-from web.jobs import Upload
-from web.params import metadata_from
-from web.services import document_or_404, services
-from web.uploads import UploadProblem, stage
+from kb.core.errors import KbError, UploadRefused
+from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, metadata_from
+from kb.service.uploads import stage
+from kb.service.writer import DONE, FAILED, Job
+from web.context import document_or_404, server
 
 bp = Blueprint("staff", __name__, url_prefix="/verwaltung")
+_WAIT_SECONDS = 60  # edits and deletions: how long a request waits for the writer
 
 
 def signed_in(view: Callable) -> Callable:
@@ -43,7 +42,7 @@ def login():  # noqa: ANN201
     if request.method == "GET":
         return render_template("staff/login.html")
     name, password = request.form.get("name", ""), request.form.get("password", "")
-    if not services().accounts.verify_user(name, password):
+    if not server().accounts.verify_user(name, password):
         return render_template("staff/login.html", problem="Benutzername oder Passwort ist falsch.", name=name), 401
     session.clear()
     session["user"] = name
@@ -61,13 +60,13 @@ def logout():  # noqa: ANN201
 @bp.get("/")
 @signed_in
 def home():  # noqa: ANN201
-    with services().reading() as kb:
+    with server().reading() as kb:
         documents = kb.documents()
     return render_template(
         "staff/home.html",
         documents=documents,
-        jobs=services().jobs.recent(),
-        max_upload_mb=services().config.max_upload_mb,
+        jobs=server().writer.recent(),
+        max_upload_mb=server().config.max_upload_mb,
     )
 
 
@@ -81,33 +80,26 @@ def upload():  # noqa: ANN201
         metadata = metadata_from(_form_metadata(), source="Metadaten")
     except KbError as error:
         return _home_with_problem(str(error))
-    config = services().config
-    uploads, refused = [], []
-    for file in files:
+    staged = []
+    for file in files:  # a refused file is reported; the others go ahead
         try:
-            path, name = stage(file, config.uploads_dir, config.max_upload_mb * 1_000_000)
-        except UploadProblem as problem:
-            refused.append(problem.message)
-            continue
-        uploads.append(Upload(path, name, metadata, source_key=f"upload:{path.parent.name}"))
-    for message in refused:
-        flash(f"Abgelehnt: {message}", "error")
-    if not uploads:
+            staged.append(_stage(file))
+        except UploadRefused as refused:
+            flash(f"Abgelehnt: {refused.message}", "error")
+    if not staged:
         return redirect(url_for("staff.home"))
-    job = services().jobs.upload(uploads)
+    job = server().writer.add(staged, metadata)
     return redirect(url_for("staff.job", job_id=job.id))
+
+
+def _stage(file):  # noqa: ANN001, ANN202 - werkzeug FileStorage -> StagedFile
+    config = server().config
+    return stage(file.stream, file.filename, config.uploads_dir, config.max_upload_mb * 1_000_000)
 
 
 def _form_metadata() -> dict:
     form = request.form
-    return {
-        "title": form.get("title", ""),
-        "county": form.get("county", ""),
-        "doc_type": form.get("doc_type", ""),
-        "year": form.get("year", ""),
-        "topics": form.getlist("topics"),
-        "source_url": form.get("source_url", ""),
-    }
+    return {name: form.getlist(name) if name == "topics" else form.get(name, "") for name in METADATA_FIELDS}
 
 
 def _home_with_problem(message: str):  # noqa: ANN202
@@ -115,10 +107,20 @@ def _home_with_problem(message: str):  # noqa: ANN202
     return redirect(url_for("staff.home"))
 
 
+def _settled(job: Job, done_message: str):  # noqa: ANN202
+    """Wait for an edit or deletion and say honestly where it stands; returns the job's error, if any."""
+    server().writer.settle(job, _WAIT_SECONDS)
+    if job.status == DONE:
+        flash(done_message, "info")
+    elif job.status != FAILED:
+        flash("Die Änderung ist eingereiht, aber noch nicht abgeschlossen; der Auftrag zeigt den Stand.", "info")
+    return job.error if job.status == FAILED else None
+
+
 @bp.get("/auftraege/<id:job_id>")
 @signed_in
 def job(job_id: int):  # noqa: ANN201
-    found = services().jobs.get(job_id)
+    found = server().writer.get(job_id)
     if found is None:
         abort(404)
     return render_template("staff/job.html", job=found)
@@ -133,11 +135,11 @@ def edit(document_id: int):  # noqa: ANN201
             metadata = metadata_from(_form_metadata(), source="Metadaten")
         except KbError as error:
             return render_template("staff/edit.html", document=record, problem=str(error)), 422
-        job = services().jobs.update(document_id, metadata)
-        job.finished.wait(60)
-        if job.status == "failed":
-            return render_template("staff/edit.html", document=record, problem=job.error), 422
-        flash("Metadaten gespeichert.", "info")
+        job = server().writer.update(document_id, metadata)
+        if problem := _settled(job, "Metadaten gespeichert."):
+            return render_template("staff/edit.html", document=record, problem=problem), 422
+        if not job.is_finished:
+            return redirect(url_for("staff.job", job_id=job.id))
         return redirect(url_for("staff.edit", document_id=document_id))
     return render_template("staff/edit.html", document=record)
 
@@ -150,13 +152,12 @@ def replace(document_id: int):  # noqa: ANN201
     if file is None or not file.filename:
         flash("Bitte eine Datei auswählen.", "error")
         return redirect(url_for("staff.edit", document_id=document_id))
-    config = services().config
     try:
-        path, name = stage(file, config.uploads_dir, config.max_upload_mb * 1_000_000)
-    except UploadProblem as problem:
-        flash(f"Abgelehnt: {problem.message}", "error")
+        staged = _stage(file)
+    except UploadRefused as refused:
+        flash(f"Abgelehnt: {refused.message}", "error")
         return redirect(url_for("staff.edit", document_id=document_id))
-    job = services().jobs.upload([Upload(path, name, record.metadata, source_key=record.source_key)])
+    job = server().writer.replace(record, staged, record.metadata)
     return redirect(url_for("staff.job", job_id=job.id))
 
 
@@ -164,10 +165,9 @@ def replace(document_id: int):  # noqa: ANN201
 @signed_in
 def delete(document_id: int):  # noqa: ANN201
     record = document_or_404(document_id)
-    job = services().jobs.delete(document_id)
-    job.finished.wait(60)
-    if job.status == "failed":
-        flash(f"Löschen fehlgeschlagen: {job.error}", "error")
-    else:
-        flash(f"„{record.metadata.title or record.file_name}“ wurde gelöscht.", "info")
+    job = server().writer.delete(document_id)
+    if problem := _settled(job, f"„{record.metadata.title or record.file_name}“ wurde gelöscht."):
+        flash(f"Löschen fehlgeschlagen: {problem}", "error")
+    if not job.is_finished:
+        return redirect(url_for("staff.job", job_id=job.id))
     return redirect(url_for("staff.home"))

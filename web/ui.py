@@ -8,13 +8,13 @@ import re
 from flask import Blueprint, abort, render_template, request, send_file, url_for
 from werkzeug.datastructures import MultiDict
 
-from ingest.metadata import DOC_TYPES, TOPICS
-from kb.documents import DocumentRecord, SearchFilters
-from kb.errors import InvalidQuery, KbError, PassageNotFound
-from kb.presenters import citation
+from kb.core.documents import DocumentRecord, SearchFilters
+from kb.core.errors import InvalidQuery, KbError, PassageNotFound
+from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service import KnowledgeBase
+from kb.service.presenters import citation
+from web.context import document_or_404, server
 from web.params import search_request
-from web.services import document_or_404, original_file, services
 
 bp = Blueprint("ui", __name__)
 
@@ -51,7 +51,7 @@ def _helpers() -> dict:
 def search():  # noqa: ANN201
     args = request.args
     query = args.get("q", "").strip()
-    with services().reading() as kb:
+    with server().reading() as kb:
         wanted = None
         facets = kb.facets()
         if not query:
@@ -105,12 +105,9 @@ def _with(args: MultiDict, **changes: object) -> dict:
 
 @bp.get("/passage/<id:passage_id>")
 def passage(passage_id: int):  # noqa: ANN201
-    with services().reading() as kb:
-        found = kb.catalogue.passages_by_id([passage_id]).get(passage_id)
-        if found is None:
-            abort(404)
-        document = kb.document(found.document_id)
+    with server().reading() as kb:
         try:
+            found, document = kb.passage(passage_id)
             similar = kb.similar(passage_id, limit=5)
         except PassageNotFound:
             abort(404)
@@ -120,10 +117,10 @@ def passage(passage_id: int):  # noqa: ANN201
 @bp.get("/dokumente")
 def documents():  # noqa: ANN201
     county, topic, doc_type = (request.args.get(k, "").strip() for k in ("county", "topic", "type"))
-    with services().reading() as kb:
+    with server().reading() as kb:
         found = [
             d
-            for d in kb.catalogue.documents("ready")
+            for d in kb.documents("ready")
             if (not county or (d.metadata.county or "").lower() == county.lower())
             and (not topic or topic.lower() in (t.lower() for t in d.metadata.topics))
             and (not doc_type or (d.metadata.doc_type or "").lower() == doc_type.lower())
@@ -137,7 +134,7 @@ def documents():  # noqa: ANN201
 @bp.get("/dokumente/<id:document_id>")
 def document(document_id: int):  # noqa: ANN201
     record = document_or_404(document_id)
-    with services().reading() as kb:
+    with server().reading() as kb:
         passages = kb.passages(document_id)
     return render_template("document.html", document=record, passages=passages)
 
@@ -145,7 +142,8 @@ def document(document_id: int):  # noqa: ANN201
 @bp.get("/dokumente/<id:document_id>/original")
 def original(document_id: int):  # noqa: ANN201
     record = document_or_404(document_id)
-    path = original_file(record)
+    with server().reading() as kb:
+        path = kb.original(record)
     if path is None:
         abort(404)
     return send_file(path, download_name=record.file_name)

@@ -1,4 +1,4 @@
-"""What the web app works with: the knowledge base for reading, accounts, and the writer queue."""
+"""What a long-running server works with: a pool of readers, one background writer, accounts."""
 
 from __future__ import annotations
 
@@ -6,25 +6,19 @@ import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
-from flask import abort, current_app
-
-from kb.accounts import Accounts
-from kb.config import Config
-from kb.documents import DocumentRecord
-from kb.errors import DocumentNotFound
-from kb.ingestion import original_path
-from kb.service import KnowledgeBase
-from web.jobs import JobRunner
+from kb.core.config import Config
+from kb.service.accounts import Accounts
+from kb.service.knowledge import KnowledgeBase
+from kb.service.writer import Writer
 
 
-class Services:
+class KnowledgeServer:
     def __init__(self, config: Config, kb: KnowledgeBase) -> None:
         self.config = config
         self.kb = kb
         self.accounts = Accounts(config.catalogue_path)
-        self.jobs = JobRunner(config, lambda: kb.embedder)
+        self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
     @contextmanager
@@ -33,6 +27,12 @@ class Services:
         with self._readers.borrow() as kb:
             kb.refresh()
             yield kb
+
+    def warm_up(self) -> None:
+        """Load the model, the indexes and the keyword analysis before the first request."""
+        with self.reading() as kb:
+            if kb.counts()[1]:
+                kb.search("Aufwärmen")
 
 
 class ReaderPool:
@@ -69,21 +69,3 @@ class ReaderPool:
         if make:
             return KnowledgeBase(self._first.config, embedder=self._first.embedder)
         return self._free.get()
-
-
-def services() -> Services:
-    return current_app.extensions["kreiswissen"]
-
-
-def document_or_404(document_id: int) -> DocumentRecord:
-    with services().reading() as kb:
-        try:
-            return kb.document(document_id)
-        except DocumentNotFound:
-            abort(404)
-
-
-def original_file(record: DocumentRecord) -> Path | None:
-    """The kept original of ``record`` (its path derives from the content hash only)."""
-    path = original_path(services().config.originals_dir, record.content_hash, record.file_name)
-    return path if path.is_file() else None

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
-from kb.errors import DocumentNotFound
+from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
+from kb.core.errors import DocumentNotFound
 
 # Each entry moves the schema from version i to i + 1; never edit a released entry, append.
 MIGRATIONS: tuple[str, ...] = (

@@ -34,3 +34,12 @@ class InvalidQuery(KbError):
 
 class IndexMismatch(KbError):
     pass
+
+
+class UploadRefused(KbError):
+    """An upload refused on arrival; ``code`` says why: too_large, unsupported_media_type or unprocessable."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message

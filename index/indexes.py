@@ -14,8 +14,8 @@ import numpy as np
 from index.keyword import KeywordEntry, KeywordIndex
 from index.manifest import Manifest
 from index.vector import VectorIndex
-from kb.documents import Metadata, Passage
-from kb.errors import IndexMismatch
+from kb.core.documents import Metadata, Passage
+from kb.core.errors import IndexMismatch
 
 
 class IndexSet:

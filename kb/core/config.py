@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ENV_PREFIX = "KB_"
@@ -24,6 +24,8 @@ class Config:
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
     readers: int = 8  # searches the web server runs at once (each reader holds its own index copy)
+    http_threads: int = 8  # requests `kb serve` (waitress) handles at once
+    secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir
     public_read: bool = True  # anonymous API reads; writes always need a key
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
     api_rate_limit: str = "120 per minute"  # per client address (Flask-Limiter syntax)
@@ -45,10 +47,10 @@ class Config:
     def from_env(cls, environ: Mapping[str, str] = os.environ, **overrides: object) -> Config:
         """Defaults, overridden by ``KB_<FIELD>`` variables, overridden by ``overrides``."""
         values: dict[str, object] = {}
-        for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
+        for setting in fields(cls):
+            raw = environ.get(ENV_PREFIX + setting.name.upper())
             if raw is not None and raw != "":
-                values[f.name] = _parse(f, raw)
+                values[setting.name] = _parse(setting, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
@@ -77,8 +79,8 @@ class Config:
         return self.data_dir / "secret_key"
 
 
-def _parse(field: dataclasses.Field, raw: str) -> object:
-    kind = field.type if isinstance(field.type, str) else field.type.__name__
+def _parse(setting: dataclasses.Field, raw: str) -> object:
+    kind = setting.type if isinstance(setting.type, str) else setting.type.__name__
     if kind == "Path":
         return Path(raw)
     if kind == "bool":
@@ -86,10 +88,10 @@ def _parse(field: dataclasses.Field, raw: str) -> object:
             return True
         if raw.lower() in ("0", "false", "no", "nein"):
             return False
-        raise ValueError(f"{ENV_PREFIX}{field.name.upper()} must be true or false, got {raw!r}")
+        raise ValueError(f"{ENV_PREFIX}{setting.name.upper()} must be true or false, got {raw!r}")
     if kind == "int":
         try:
             return int(raw)
         except ValueError:
-            raise ValueError(f"{ENV_PREFIX}{field.name.upper()} must be an integer, got {raw!r}") from None
+            raise ValueError(f"{ENV_PREFIX}{setting.name.upper()} must be an integer, got {raw!r}") from None
     return raw

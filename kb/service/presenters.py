@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from kb.documents import DocumentRecord, Passage, SearchFilters
-from kb.search import Answer, Hit, SearchResult
+from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.search import Answer, Hit, SearchResult
 
 
 def document_json(d: DocumentRecord) -> dict:

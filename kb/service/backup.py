@@ -7,15 +7,15 @@ they are checked against the catalogue and rebuilt if a write happened during th
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import tarfile
 import tempfile
 from pathlib import Path
 
-from kb.config import Config
-from kb.errors import KbError
+from kb.core.config import Config
+from kb.core.errors import KbError
+from kb.core.files import atomic_path
 
 _CATALOGUE = "catalogue.sqlite3"
 _ATTEMPTS = 3
@@ -31,17 +31,16 @@ def backup(config: Config, target: Path) -> int:
         with sqlite3.connect(config.catalogue_path) as source, sqlite3.connect(snapshot) as copy:
             source.backup(copy)
         copy.close()
-        partial = Path(tmp) / "backup.tar.gz"
-        for attempt in range(_ATTEMPTS):
-            try:
-                _archive(partial, snapshot, config)
-                break
-            except FileNotFoundError:  # a writer merged index segments while they were read
-                if attempt == _ATTEMPTS - 1:
-                    raise KbError("Die Indizes änderten sich während der Sicherung ständig; bitte erneut.") from None
-        with open(partial, "rb") as file:
-            os.fsync(file.fileno())
-        os.replace(partial, target)
+        with atomic_path(target) as partial:
+            for attempt in range(_ATTEMPTS):
+                try:
+                    _archive(partial, snapshot, config)
+                    break
+                except FileNotFoundError:  # a writer merged index segments while they were read
+                    if attempt == _ATTEMPTS - 1:
+                        raise KbError(
+                            "Die Indizes änderten sich während der Sicherung ständig; bitte erneut."
+                        ) from None
     return target.stat().st_size
 
 

@@ -8,9 +8,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from kb.config import Config
-from kb.errors import KbError
-from kb.search import MODES
+from kb.core.config import Config
+from kb.core.errors import KbError
+from kb.service.search import MODES
 
 MEASURES = {"ndcg@10": "nDCG@10", "recall@10": "R@10", "recall@100": "R@100", "mrr@10": "RR@10"}
 _DEPTH = 100  # documents ranked per query
@@ -53,7 +53,7 @@ def _jsonl(path: Path) -> list[dict]:
 def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, int], None] | None = None):  # noqa: ANN201
     """A knowledge base of the set's corpus under ``<data_dir>/eval/<name>-<fingerprint>``,
     built on first use and reused while the corpus is unchanged."""
-    from kb.service import KnowledgeBase
+    from kb.service.knowledge import KnowledgeBase
 
     data_dir = config.resolved().data_dir / "eval" / f"{beir.name}-{beir.fingerprint()}"
     kb = KnowledgeBase(dataclasses.replace(config, data_dir=data_dir))

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.fusion import convex_fusion
-from kb.catalogue import Catalogue
-from kb.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
-from kb.errors import InvalidQuery, KbError, PassageNotFound
-from kb.indexes import IndexSet
+from index.indexes import IndexSet
+from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
+from kb.core.errors import InvalidQuery, KbError, PassageNotFound
+from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.service.catalogue import Catalogue
 
 MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
@@ -89,8 +90,6 @@ class Searcher:
         return query
 
     def _check_filter_values(self, filters: SearchFilters) -> None:
-        from ingest.metadata import DOC_TYPES, TOPICS
-
         known_counties = {c.lower(): c for c, _ in self.catalogue.facets()["county"]} if filters.counties else {}
         for county in filters.counties:
             if county.lower() not in known_counties:

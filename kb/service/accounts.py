@@ -13,7 +13,7 @@ from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from kb.errors import KbError
+from kb.core.errors import KbError
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"
@@ -39,7 +39,7 @@ class Accounts:
     """Users and API keys. Opens its own connection; the catalogue owns the schema."""
 
     def __init__(self, catalogue_path: Path) -> None:
-        from kb.catalogue import Catalogue
+        from kb.service.catalogue import Catalogue
 
         Catalogue(catalogue_path).close()  # runs the migrations
         self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)

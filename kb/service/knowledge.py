@@ -1,0 +1,251 @@
+"""The knowledge base of one data directory: its catalogue, indexes and embedding model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from index.embedder import Embedder as ModelEmbedder
+from index.indexes import IndexSet, keyword_entry, new_generation, publish
+from index.model import ensure_model
+from ingest.splitter import Splitter
+from kb.core.config import Config
+from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters, passage_context
+from kb.core.embedding import Embedder
+from kb.core.errors import DocumentNotFound, PassageNotFound
+from kb.service.catalogue import Catalogue
+from kb.service.consistency import ConsistencyReport, compare
+from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
+from kb.service.locking import writing
+from kb.service.search import Answer, Hit, Searcher, SearchResult
+
+
+class KnowledgeBase:
+    """Catalogue + indexes + embedding model of one data directory.
+
+    The model is loaded on first use, so listing documents never imports torch. Tests pass
+    ``embedder=`` to share one model or to use a deterministic stand-in.
+    """
+
+    def __init__(self, config: Config, *, embedder: Embedder | None = None) -> None:
+        self.config = config.resolved()
+        self.catalogue = Catalogue(self.config.catalogue_path)
+        self._embedder = embedder
+        self._indexes: IndexSet | None = None
+        self._searcher: Searcher | None = None
+
+    def close(self) -> None:
+        self.catalogue.close()
+
+    # components, loaded lazily
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = ModelEmbedder(ensure_model(self.config.model_dir), threads=self.config.threads)
+        return self._embedder
+
+    @property
+    def indexes(self) -> IndexSet:
+        if self._indexes is None:
+            if not self.config.index_dir.exists():  # a new data directory starts with generation 1
+                first = new_generation(self.config.index_dir)
+                first.mkdir(parents=True)
+                publish(self.config.index_dir, first)
+            self._indexes = IndexSet(
+                self.config.index_dir,
+                model_id=self.embedder.model_id,
+                dim=self.embedder.dim,
+                ann_threshold=self.config.ann_threshold,
+            )
+        return self._indexes
+
+    @property
+    def splitter(self) -> Splitter:
+        return Splitter(
+            self.embedder.count_tokens,
+            max_tokens=self.embedder.max_passage_tokens,
+            target_tokens=self.config.passage_tokens,
+            overlap_tokens=self.config.overlap_tokens,
+        )
+
+    def refresh(self) -> None:
+        """Pick up indexes another process or thread has saved since they were loaded here."""
+        if self._indexes is not None and self._indexes.changed_on_disk():
+            self._indexes = None
+
+    @property
+    def searcher(self) -> Searcher:
+        indexes = self.indexes
+        if self._searcher is None or self._searcher.indexes is not indexes:
+            self._searcher = Searcher(self.catalogue, indexes, self.embedder)
+        return self._searcher
+
+    # reading
+
+    def search(
+        self, query: str, *, filters: SearchFilters = NO_FILTERS, mode: str = "hybrid", limit: int = 10, offset: int = 0
+    ) -> SearchResult:
+        return self.searcher.search(query, filters=filters, mode=mode, limit=limit, offset=offset)
+
+    def answer(self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5) -> Answer:
+        return self.searcher.answer(query, filters=filters, limit=limit)
+
+    def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
+        return self.searcher.similar(passage_id, limit=limit, filters=filters)
+
+    def facets(self, filters: SearchFilters = NO_FILTERS) -> dict[str, list[tuple[str, int]]]:
+        return self.catalogue.facets(filters)
+
+    def documents(self, status: str | None = None) -> list[DocumentRecord]:
+        return self.catalogue.documents(status)
+
+    def document(self, document_id: int) -> DocumentRecord:
+        return self.catalogue.get(document_id)
+
+    def passages(self, document_id: int) -> list[Passage]:
+        self.catalogue.get(document_id)
+        return self.catalogue.passages(document_id)
+
+    def passage(self, passage_id: int) -> tuple[Passage, DocumentRecord]:
+        found = self.catalogue.passages_by_id([passage_id]).get(passage_id)
+        if found is None:
+            raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
+        return found, self.catalogue.get(found.document_id)
+
+    def original(self, document: DocumentRecord) -> Path | None:
+        """The kept original file of ``document``, if it is stored."""
+        path = original_path(self.config.originals_dir, document.content_hash, document.file_name)
+        return path if path.is_file() else None
+
+    def counts(self) -> tuple[int, int]:
+        """(documents, passages) visible to search."""
+        ready = self.catalogue.documents("ready")
+        return len(ready), sum(d.passage_count for d in ready)
+
+    def find_document(self, key: str) -> DocumentRecord:
+        """A document by id or by file name (as users type them on the command line)."""
+        if key.isdigit():
+            return self.document(int(key))
+        matches = [d for d in self.documents() if d.file_name == key or d.source_key == key]
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise DocumentNotFound(f"Kein Dokument mit der Nummer oder dem Dateinamen {key!r}.")
+        raise DocumentNotFound(
+            f"{len(matches)} Dokumente heißen {key!r}: "
+            + ", ".join(str(d.id) for d in matches)
+            + ". Bitte die Nummer angeben."
+        )
+
+    # writing
+
+    @writing
+    def ingest(
+        self,
+        paths: Sequence[Path],
+        *,
+        metadata: Metadata | None = None,
+        on_file: Callable[[FileResult], None] | None = None,
+        on_ocr_page: OcrProgress | None = None,
+    ) -> IngestReport:
+        """Add or update every supported file under ``paths``; a bad file never stops the batch.
+
+        ``on_ocr_page(file, done, total)`` follows the pages read by OCR.
+        """
+        batch = Ingestion(self, on_ocr_page=on_ocr_page)
+        report = IngestReport()
+        for result in batch.files(paths, metadata or Metadata()):
+            report.files.append(result)
+            if on_file:
+                on_file(result)
+        batch.flush()
+        return report
+
+    @writing
+    def ingest_upload(
+        self,
+        path: Path,
+        metadata: Metadata,
+        *,
+        source_key: str,
+        file_name: str,
+        checked_format: str,
+        on_ocr_page: OcrProgress | None = None,
+    ) -> FileResult:
+        """Ingest one checked upload under ``source_key`` (a new key adds, a known key replaces)."""
+        batch = Ingestion(self, on_ocr_page=on_ocr_page)
+        result = batch.file(path, metadata, source_key=source_key, shown_name=file_name, checked_format=checked_format)
+        batch.flush()
+        return result
+
+    @writing
+    def add_texts(
+        self, items: Sequence[tuple[str, str, str]], on_progress: Callable[[int, int], None] | None = None
+    ) -> None:
+        """Index ``(key, title, text)`` records that have no file (evaluation corpora)."""
+        batch = Ingestion(self)
+        batch.texts(items, on_progress)
+        batch.flush()
+
+    @writing
+    def update_metadata(self, document_id: int, metadata: Metadata) -> DocumentRecord:
+        """Change a document's metadata in the catalogue and in the keyword index's filter fields."""
+        self.catalogue.get(document_id)
+        with self.catalogue.transaction():
+            self.catalogue.update_metadata(document_id, metadata)
+        self.indexes.replace_keyword_entries(
+            [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)]
+        )
+        return self.catalogue.get(document_id)
+
+    @writing
+    def remove(self, document_id: int) -> DocumentRecord:
+        """Delete a document from the catalogue and both indexes."""
+        record = self.catalogue.get(document_id)
+        passage_ids = self.catalogue.passage_ids(document_id)
+        self.catalogue.set_status(document_id, "pending")
+        self.indexes.remove(document_id, passage_ids)
+        self.indexes.save()
+        with self.catalogue.transaction():
+            self.catalogue.delete_document(document_id)
+        return record
+
+    def check(self) -> ConsistencyReport:
+        """Compare the catalogue's ready passages with both indexes."""
+        ready = {p.id for p in self.catalogue.iter_ready_passages()}
+        unfinished = [d.id for d in self.catalogue.documents("pending")]
+        return compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
+
+    @writing
+    def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:
+        """Rebuild both indexes from the catalogue; returns the number of passages indexed.
+
+        The new indexes are built in a new generation folder and published by replacing the
+        ``index`` symlink, so searches never wait or fail meanwhile, and a failed rebuild leaves
+        the old indexes in place (also when they belong to another model).
+        """
+        building = new_generation(self.config.index_dir)
+        embedder = self.embedder
+        indexes = IndexSet(
+            building, model_id=embedder.model_id, dim=embedder.dim, ann_threshold=self.config.ann_threshold
+        )
+        passages = list(self.catalogue.iter_ready_passages())
+        documents = {d.id: d for d in self.catalogue.documents("ready")}
+        batch = 256
+        for start in range(0, len(passages), batch):
+            chunk = passages[start : start + batch]
+            vectors = embedder.embed_passages([passage_context(p.heading_path, p.text) for p in chunk])
+            for document_id in dict.fromkeys(p.document_id for p in chunk):
+                mine = [i for i, p in enumerate(chunk) if p.document_id == document_id]
+                indexes.add(document_id, documents[document_id].metadata, [chunk[i] for i in mine], vectors[mine])
+            if on_progress:
+                on_progress(min(start + batch, len(passages)), len(passages))
+        indexes.save()
+        publish(self.config.index_dir, building)
+        self._indexes = None
+        return len(passages)
+
+
+def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
+    return kb.find_document(key)

@@ -1,0 +1,27 @@
+"""``kb serve``: the web front end and the API under waitress."""
+
+from __future__ import annotations
+
+import click
+
+from kb.service import KnowledgeBase
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--http-threads", type=int, help="Gleichzeitig bearbeitete Anfragen (Standard: KB_HTTP_THREADS, 8).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, http_threads: int | None) -> None:
+    """Web-Oberfläche und API unter waitress bereitstellen."""
+    from waitress import serve as run
+
+    from web import create_app
+
+    config = ctx.obj["config"]
+    kb = KnowledgeBase(config)
+    ctx.call_on_close(kb.close)
+    app = create_app(config, kb=kb)
+    app.extensions["kreiswissen"].warm_up()
+    click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
+    run(app, host=host, port=port, threads=http_threads or config.http_threads)

@@ -1,0 +1,21 @@
+"""The app's knowledge server and small lookups views share."""
+
+from __future__ import annotations
+
+from flask import abort, current_app
+
+from kb.core.documents import DocumentRecord
+from kb.core.errors import DocumentNotFound
+from kb.service.server import KnowledgeServer
+
+
+def server() -> KnowledgeServer:
+    return current_app.extensions["kreiswissen"]
+
+
+def document_or_404(document_id: int) -> DocumentRecord:
+    with server().reading() as kb:
+        try:
+            return kb.document(document_id)
+        except DocumentNotFound:
+            abort(404)
