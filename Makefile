@@ -9,7 +9,7 @@ export KB_DATA_DIR ?= kb-data
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-osd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test install system clean
+.PHONY: demo test check lint install system clean
 
 $(BIN)/kb: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,8 +30,17 @@ demo: install
 	$(BIN)/kb ingest samples/
 	$(BIN)/kb serve --host 127.0.0.1 --port 5000
 
-test: install
+# Import contracts (pyproject.toml: layers, CLI and web only through the service) and ruff.
+lint: $(BIN)/kb
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
+
+test: install lint
 	$(BIN)/python -m pytest -q
+
+# The fast lane: logic tests with the stand-in embedder, no real model, OCR or browser (< 1 min).
+check: $(BIN)/kb lint
+	$(BIN)/python -m pytest -q -m "not model and not slow"
 
 clean:
 	rm -rf $(VENV) kb-data

@@ -1,4 +1,9 @@
-"""Shared fixtures: the real embedding model and a knowledge base of the bundled samples."""
+"""Shared fixtures: the real embedding model, a deterministic stand-in, and sample knowledge bases.
+
+Two lanes: tests that judge ranking quality or the model's behaviour use the real model (marked
+``model`` automatically when they use its fixtures); logic tests use :class:`HashingEmbedder`.
+``make check`` runs the fast lane (``-m "not model and not slow"``), ``make test`` everything.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +17,23 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from kb.core.config import Config  # noqa: E402
+from kb.core.embedding import Embedder  # noqa: E402
+from kb.service import KnowledgeBase  # noqa: E402
+from tests.fakes import HashingEmbedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+_REAL_MODEL_FIXTURES = {"embedder", "samples_data", "samples_kb", "writable_kb", "web_config"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark tests that reach the real model through this file's fixtures (a test module may
+    override ``embedder`` and ``web_config`` with the stand-in)."""
+    for item in items:
+        definitions = getattr(item, "_fixtureinfo", None)
+        used = _REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+        if definitions and any(definitions.name2fixturedefs[name][-1].func.__module__ == __name__ for name in used):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
@@ -26,43 +45,55 @@ def model_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def embedder(model_dir: Path):  # noqa: ANN201 - index.embedder.Embedder
-    from index.embedder import Embedder
+def embedder(model_dir: Path) -> Embedder:
+    from index.embedder import Embedder as ModelEmbedder
 
-    return Embedder(model_dir, threads=2)
-
-
-def make_config(data_dir: Path) -> Config:
-    return dataclasses.replace(Config.from_env().resolved(), data_dir=data_dir)
+    return ModelEmbedder(model_dir, threads=2)
 
 
 @pytest.fixture(scope="session")
-def samples_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # noqa: ANN001
-    """A data directory holding the ingested sample corpus (built once per test session)."""
-    from kb.service import KnowledgeBase
+def fake_embedder() -> Embedder:
+    return HashingEmbedder()
 
-    data = tmp_path_factory.mktemp("samples-kb") / "data"
-    kb = KnowledgeBase(make_config(data), embedder=embedder)
-    report = kb.ingest([SAMPLES])
+
+def make_config(data_dir: Path, **changes: object) -> Config:
+    return dataclasses.replace(Config.from_env().resolved(), data_dir=data_dir, **changes)
+
+
+def _ingest_samples(data: Path, embedder: Embedder, samples: Path = SAMPLES, **changes: object) -> Path:
+    kb = KnowledgeBase(make_config(data, **changes), embedder=embedder)
+    report = kb.ingest([samples])
     kb.close()
     assert not report.failed, report.failed
     return data
 
 
 @pytest.fixture(scope="session")
-def samples_kb(samples_data: Path, embedder):  # noqa: ANN001, ANN201 - read-only use only
-    from kb.service import KnowledgeBase
+def samples_data(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """A data directory holding the ingested sample corpus (built once per test session)."""
+    return _ingest_samples(tmp_path_factory.mktemp("samples-kb") / "data", embedder)
 
+
+@pytest.fixture(scope="session")
+def fake_samples_data(tmp_path_factory: pytest.TempPathFactory, fake_embedder: Embedder) -> Path:
+    """The text samples (no scans or photos, so no OCR) indexed with the stand-in embedder."""
+    texts = tmp_path_factory.mktemp("text-samples")
+    for path in SAMPLES.iterdir():
+        if path.suffix.lower() != ".jpg" and "-scan." not in path.name and ".jpg." not in path.name:
+            shutil.copy(path, texts)
+    return _ingest_samples(tmp_path_factory.mktemp("fake-kb") / "data", fake_embedder, texts, ocr=False)
+
+
+@pytest.fixture(scope="session")
+def samples_kb(samples_data: Path, embedder: Embedder):  # noqa: ANN201 - read-only use only
     kb = KnowledgeBase(make_config(samples_data), embedder=embedder)
     yield kb
     kb.close()
 
 
 @pytest.fixture
-def writable_kb(samples_data: Path, tmp_path: Path, embedder):  # noqa: ANN001, ANN201
+def writable_kb(samples_data: Path, tmp_path: Path, embedder: Embedder):  # noqa: ANN201
     """A private copy of the sample knowledge base that a test may change."""
-    from kb.service import KnowledgeBase
-
     data = tmp_path / "data"
     shutil.copytree(samples_data, data)
     kb = KnowledgeBase(make_config(data), embedder=embedder)
@@ -78,8 +109,15 @@ def web_config(samples_data: Path, tmp_path: Path) -> Config:
     return make_config(data)
 
 
-def make_app(config: Config, embedder, **changes: object):  # noqa: ANN001, ANN201 - a Flask app
-    from kb.service import KnowledgeBase
+@pytest.fixture
+def fake_web_config(fake_samples_data: Path, tmp_path: Path) -> Config:
+    """A private copy of the stand-in sample knowledge base, for web logic tests."""
+    data = tmp_path / "web-data"
+    shutil.copytree(fake_samples_data, data)
+    return make_config(data)
+
+
+def make_app(config: Config, embedder: Embedder, **changes: object):  # noqa: ANN201 - a Flask app
     from web import create_app
 
     config = dataclasses.replace(config, **changes)

@@ -24,6 +24,8 @@ from tests.scangen import (
     word_accuracy,
 )
 
+pytestmark = pytest.mark.slow  # Tesseract reads generated scans
+
 MB = 1_000_000
 OCR = OcrSettings()
 CARDS = [

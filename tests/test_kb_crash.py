@@ -10,8 +10,12 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from kb.service import KnowledgeBase
 from tests.conftest import SAMPLES, make_config
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]  # `kb ingest` processes load the real model
 
 TRIALS = 25
 QUERIES = ["Wie binden wir die kreisangehörigen Gemeinden ein?", "Starkregen Keller", "Wärmeplanung"]

@@ -15,6 +15,8 @@ from tests.conftest import SAMPLES, make_config
 from tests.pdfgen import make_long_concept_pdf
 from tests.test_ingest_pdf_errors import small_pdf
 
+pytestmark = pytest.mark.model  # the CLI loads the real model itself
+
 
 def run(data: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["--data-dir", str(data), *args], catch_exceptions=False)

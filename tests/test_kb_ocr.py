@@ -19,6 +19,8 @@ from tests.scangen import mixed_pdf, pinboard_photo, sample_paragraphs, scanned,
 from tests.test_ingest_ocr import CARDS
 from tests.test_web_api import bearer, wait_for
 
+pytestmark = pytest.mark.slow  # Tesseract reads generated scans
+
 DISTRACTORS = [
     "klimaschutzkonzept-hohenwalde-2022.pdf",
     "good-practice-solardachboerse-birkenau-sued.html",

@@ -62,20 +62,6 @@ def test_facet_filters_restrict_the_results_and_show_counts(client):  # noqa: AN
     )
 
 
-def test_no_results_and_bad_input_get_helpful_pages(client):  # noqa: ANN001
-    none = client.get("/?q=Wärmeplanung&county=Landkreis Moorbach&year_from=2030").get_data(as_text=True)
-    assert "Keine Passage passt" in none and "ohne Filter suchen" in none
-    bad = client.get("/?q=Wärme&year_from=zwanzig")
-    assert bad.status_code == 400 and "ganze Zahl" in bad.get_data(as_text=True)
-    missing = client.get("/dokumente/99999")
-    assert missing.status_code == 404 and "Diese Seite gibt es nicht" in missing.get_data(as_text=True)
-
-
-def test_queries_and_metadata_are_escaped(client, app):  # noqa: ANN001
-    page = client.get("/?q=<script>alert(1)</script> Wärme").get_data(as_text=True)
-    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-
-
 def test_document_page_lists_passages_and_serves_the_original(client):  # noqa: ANN001
     listing = client.get("/dokumente?county=Landkreis Hohenwalde").get_data(as_text=True)
     link = re.search(r'href="(/dokumente/\d+)">[^<]*Klimaschutzkonzept', listing).group(1)
@@ -91,38 +77,6 @@ def test_similar_passages_page(client):  # noqa: ANN001
     passage_link = re.search(r'href="(/passage/\d+)"', page).group(1)
     similar = client.get(passage_link).get_data(as_text=True)
     assert "Ausgangspassage" in similar and similar.count('class="hit"') >= 3
-
-
-def test_pages_load_nothing_from_other_hosts(client):  # noqa: ANN001
-    for url in ("/", "/?q=Wärmeplanung", "/dokumente", "/hilfe", "/verwaltung/anmelden"):
-        response = client.get(url)
-        assert not re.search(r'(src|href)="(https?:)?//', response.get_data(as_text=True)), url
-        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
-
-
-def test_staff_pages_need_sign_in_and_wrong_passwords_are_refused(client):  # noqa: ANN001
-    assert client.get("/verwaltung/").headers["Location"].startswith("/verwaltung/anmelden")
-    page = client.get("/verwaltung/anmelden").data
-    wrong = client.post(
-        "/verwaltung/anmelden", data={"name": "klimaschutz", "password": "falsch", "csrf_token": csrf_token(page)}
-    )
-    assert wrong.status_code == 401 and "falsch" in wrong.get_data(as_text=True)
-
-
-def test_forms_without_csrf_token_are_refused(app):  # noqa: ANN001
-    app.config["WTF_CSRF_ENABLED"] = True
-    client = app.test_client()
-    response = client.post("/verwaltung/anmelden", data={"name": "klimaschutz", "password": PASSWORD})
-    assert response.status_code == 400
-    assert client.get("/verwaltung/").status_code == 302  # still not signed in
-
-
-def test_sign_in_attempts_are_rate_limited(client):  # noqa: ANN001
-    page = client.get("/verwaltung/anmelden").data
-    data = {"name": "klimaschutz", "password": "falsch", "csrf_token": csrf_token(page)}
-    statuses = [client.post("/verwaltung/anmelden", data=data).status_code for _ in range(6)]
-    assert statuses == [401] * 5 + [429]
-    assert "Zu viele Versuche" in client.post("/verwaltung/anmelden", data=data).get_data(as_text=True)
 
 
 def test_staff_upload_shows_progress_and_the_document_becomes_searchable(client):  # noqa: ANN001

@@ -1,0 +1,70 @@
+"""The HTML pages' safety and the staff area's access rules: logic that does not judge ranking.
+
+These tests run against the text samples indexed with the deterministic stand-in embedder (the
+fast lane); what the pages find is tested in test_web_ui.py with the real model.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kb.core.config import Config
+from tests.test_web_ui import PASSWORD, app, client, csrf_token  # noqa: F401 - fixtures, here over the stand-in
+
+
+@pytest.fixture
+def web_config(fake_web_config: Config) -> Config:
+    return fake_web_config
+
+
+@pytest.fixture(scope="session")
+def embedder(fake_embedder):  # noqa: ANN001, ANN201
+    return fake_embedder
+
+
+def test_no_results_and_bad_input_get_helpful_pages(client):  # noqa: ANN001
+    none = client.get("/?q=Wärmeplanung&county=Landkreis Moorbach&year_from=2030").get_data(as_text=True)
+    assert "Keine Passage passt" in none and "ohne Filter suchen" in none
+    bad = client.get("/?q=Wärme&year_from=zwanzig")
+    assert bad.status_code == 400 and "ganze Zahl" in bad.get_data(as_text=True)
+    missing = client.get("/dokumente/99999")
+    assert missing.status_code == 404 and "Diese Seite gibt es nicht" in missing.get_data(as_text=True)
+
+
+def test_queries_and_metadata_are_escaped(client, app):  # noqa: ANN001
+    page = client.get("/?q=<script>alert(1)</script> Wärme").get_data(as_text=True)
+    assert "<script>alert(1)" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_pages_load_nothing_from_other_hosts(client):  # noqa: ANN001
+    for url in ("/", "/?q=Wärmeplanung", "/dokumente", "/hilfe", "/verwaltung/anmelden"):
+        response = client.get(url)
+        assert not re.search(r'(src|href)="(https?:)?//', response.get_data(as_text=True)), url
+        assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_staff_pages_need_sign_in_and_wrong_passwords_are_refused(client):  # noqa: ANN001
+    assert client.get("/verwaltung/").headers["Location"].startswith("/verwaltung/anmelden")
+    page = client.get("/verwaltung/anmelden").data
+    wrong = client.post(
+        "/verwaltung/anmelden", data={"name": "klimaschutz", "password": "falsch", "csrf_token": csrf_token(page)}
+    )
+    assert wrong.status_code == 401 and "falsch" in wrong.get_data(as_text=True)
+
+
+def test_forms_without_csrf_token_are_refused(app):  # noqa: ANN001
+    app.config["WTF_CSRF_ENABLED"] = True
+    client = app.test_client()
+    response = client.post("/verwaltung/anmelden", data={"name": "klimaschutz", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/verwaltung/").status_code == 302  # still not signed in
+
+
+def test_sign_in_attempts_are_rate_limited(client):  # noqa: ANN001
+    page = client.get("/verwaltung/anmelden").data
+    data = {"name": "klimaschutz", "password": "falsch", "csrf_token": csrf_token(page)}
+    statuses = [client.post("/verwaltung/anmelden", data=data).status_code for _ in range(6)]
+    assert statuses == [401] * 5 + [429]
+    assert "Zu viele Versuche" in client.post("/verwaltung/anmelden", data=data).get_data(as_text=True)
