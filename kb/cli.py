@@ -6,9 +6,7 @@ and is attached in :mod:`kb.main`.
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import sys
 from pathlib import Path
 
@@ -241,7 +239,11 @@ def _filters(options: dict) -> SearchFilters:
 
 
 def _echo_hit(number: int, hit: dict) -> None:
-    text = re.sub(r"<mark>(.*?)</mark>", lambda m: click.style(m.group(1), bold=True, fg="yellow"), hit["highlight"])
+    text, shown, last = hit["text"], [], 0
+    for start, end in hit["highlights"]:
+        shown += [text[last:start], click.style(text[start:end], bold=True, fg="yellow")]
+        last = end
+    text = "".join([*shown, text[last:]])
     ocr = (
         f"; Text aus Bilderkennung, Sicherheit {hit['ocr_confidence']:.0f} %"
         if hit["ocr_confidence"] is not None
@@ -252,7 +254,7 @@ def _echo_hit(number: int, hit: dict) -> None:
     )
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
-    click.echo("   " + html.unescape(text).replace("\n", "\n   ") + "\n")
+    click.echo("   " + text.replace("\n", "\n   ") + "\n")
 
 
 @cli.command()

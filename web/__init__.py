@@ -18,6 +18,7 @@ from kb.core.config import Config
 from kb.service import KnowledgeBase
 from kb.service.server import KnowledgeServer
 from web.extensions import csrf, rate_limits
+from web.highlight import marked
 
 _UPLOAD_FILES_PER_REQUEST = 20
 
@@ -49,6 +50,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     origins = [o.strip() for o in config.cors_origins.split(",") if o.strip()]
     if origins:
         CORS(app, resources={r"/api/*": {"origins": origins}}, allow_headers=["Authorization", "Content-Type"])
+    app.jinja_env.filters["marked"] = marked
     app.register_blueprint(ui.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(api.bp)

@@ -18,6 +18,7 @@ from kb.service.presenters import answer_json, citation, document_json, hit_json
 from kb.service.uploads import stage_all
 from kb.service.writer import DONE, FAILED, Job
 from web.context import server
+from web.highlight import with_html_highlight
 from web.openapi import openapi_document
 from web.params import integer, search_filters, search_request
 
@@ -98,7 +99,9 @@ def search() -> Response:
         result = kb.search(
             wanted.query, mode=wanted.mode, limit=wanted.limit, offset=wanted.offset, filters=wanted.filters
         )
-    return jsonify(search_json(result, wanted.offset))
+    data = search_json(result, wanted.offset)
+    data["hits"] = [with_html_highlight(hit) for hit in data["hits"]]
+    return jsonify(data)
 
 
 @bp.get("/answer")
@@ -106,7 +109,10 @@ def search() -> Response:
 def answer() -> Response:
     wanted = search_request(request.args, default_limit=5)
     with server().reading() as kb:
-        return jsonify(answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters)))
+        data = answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters))
+    for document in data["documents"]:
+        document["passages"] = [with_html_highlight(hit) for hit in document["passages"]]
+    return jsonify(data)
 
 
 @bp.get("/facets")
@@ -137,7 +143,7 @@ def similar(passage_id: int) -> Response:
         raise InvalidQuery(f"limit muss zwischen 1 und 50 liegen, nicht {limit}.")
     with server().reading() as kb:
         hits = kb.similar(passage_id, limit=limit, filters=search_filters(request.args))
-    return jsonify({"passage_id": passage_id, "hits": [hit_json(hit) for hit in hits]})
+    return jsonify({"passage_id": passage_id, "hits": [with_html_highlight(hit_json(hit)) for hit in hits]})
 
 
 @bp.get("/documents")

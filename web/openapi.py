@@ -121,7 +121,17 @@ _SCHEMAS = {
     },
     "Hit": {
         "type": "object",
-        "required": ["passage_id", "document_id", "text", "highlight", "score", "ranks", "citation", "page"],
+        "required": [
+            "passage_id",
+            "document_id",
+            "text",
+            "highlight",
+            "highlights",
+            "score",
+            "ranks",
+            "citation",
+            "page",
+        ],
         "properties": {
             "passage_id": {"type": "integer"},
             "document_id": {"type": "integer"},
@@ -132,6 +142,11 @@ _SCHEMAS = {
             "text": {"type": "string"},
             "ocr_confidence": _OCR_CONFIDENCE,
             "highlight": {"type": "string", "description": "HTML: escaped text with <mark> around matches"},
+            "highlights": {
+                "type": "array",
+                "description": "Matching terms as [start, end] character offsets into text",
+                "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+            },
             "score": {"type": "number"},
             "ranks": {
                 "type": "object",

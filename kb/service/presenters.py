@@ -74,7 +74,7 @@ def hit_json(hit: Hit) -> dict:
         "heading": list(p.heading_path),
         "text": p.text,
         "ocr_confidence": p.ocr_confidence,
-        "highlight": hit.highlight,
+        "highlights": [list(span) for span in hit.highlights],
         "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),

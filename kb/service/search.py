@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,6 +9,7 @@ import numpy as np
 from index.fusion import convex_fusion
 from index.indexes import IndexSet
 from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
+from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service.catalogue import Catalogue
@@ -28,7 +28,7 @@ class Hit:
     score: float
     dense_rank: int | None
     keyword_rank: int | None
-    highlight: str  # HTML: escaped text with <mark> around matching terms
+    highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
 
 
 @dataclass(slots=True)
@@ -61,7 +61,7 @@ class Searcher:
     """Runs queries against one catalogue and index set with one embedding model."""
 
     def __init__(
-        self, catalogue: Catalogue, indexes: IndexSet, embedder: object, dense_weight: float = DENSE_WEIGHT
+        self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, dense_weight: float = DENSE_WEIGHT
     ) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
@@ -165,21 +165,18 @@ class Searcher:
                     score,
                     dense_rank.get(item),
                     keyword_rank.get(item),
-                    self.highlight(query, passage.text),
+                    self.highlights(query, passage.text),
                 )
             )
         return hits
 
-    def highlight(self, query: str, text: str) -> str:
-        """``text`` HTML-escaped, with the query's matching terms wrapped in ``<mark>``."""
-        parts, last = [], 0
+    def highlights(self, query: str, text: str) -> list[tuple[int, int]]:
+        """Where the query's terms match in ``text``, as sorted, non-overlapping offsets."""
+        spans: list[tuple[int, int]] = []
         for start, end in sorted(self.indexes.keywords.match_terms(query, text)):
-            if start < last:
-                continue
-            parts += [html.escape(text[last:start]), "<mark>", html.escape(text[start:end]), "</mark>"]
-            last = end
-        parts.append(html.escape(text[last:]))
-        return "".join(parts)
+            if not spans or start >= spans[-1][1]:
+                spans.append((start, end))
+        return spans
 
     def answer(
         self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5, max_sentences: int = 3
