@@ -10,20 +10,10 @@ import io
 
 import pytest
 
-from kb.core.config import Config
 from kb.service.accounts import Accounts
 from tests.conftest import make_app
+from tests.stand_in import embedder, web_config  # noqa: F401
 from tests.test_web_api import bearer, client, keys  # noqa: F401 - fixtures, here over the stand-in
-
-
-@pytest.fixture
-def web_config(fake_web_config: Config) -> Config:
-    return fake_web_config
-
-
-@pytest.fixture(scope="session")
-def embedder(fake_embedder):  # noqa: ANN001, ANN201
-    return fake_embedder
 
 
 def test_reads_need_a_valid_key_unless_opened_to_anonymous_use(client, keys, web_config, embedder):  # noqa: ANN001

@@ -8,20 +8,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
-from kb.core.config import Config
+from tests.stand_in import embedder, web_config  # noqa: F401
 from tests.test_web_ui import PASSWORD, app, client, csrf_token  # noqa: F401 - fixtures, here over the stand-in
-
-
-@pytest.fixture
-def web_config(fake_web_config: Config) -> Config:
-    return fake_web_config
-
-
-@pytest.fixture(scope="session")
-def embedder(fake_embedder):  # noqa: ANN001, ANN201
-    return fake_embedder
 
 
 def test_no_results_and_bad_input_get_helpful_pages(client):  # noqa: ANN001
