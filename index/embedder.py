@@ -54,7 +54,7 @@ class Embedder:
         self.embed_query = lru_cache(maxsize=4096)(self._embed_query)
 
     @property
-    def model(self):  # noqa: ANN201 - sentence_transformers.SentenceTransformer
+    def model(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             import torch

@@ -50,7 +50,7 @@ def _stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _stemmer():  # noqa: ANN202 - Stemmer.Stemmer
+def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("german")
@@ -126,7 +126,7 @@ class GermanTokenizer(Tokenizer):
         start_char=0,
         mode="",
         **kwargs,
-    ):  # noqa: ANN001, ANN204 - whoosh's signature
+    ):
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for position, (word, start, end) in enumerate(tokens(value), start_pos):
             for term in word_terms(word):
@@ -207,7 +207,7 @@ class KeywordIndex:
     def delete_documents(self, document_ids: Sequence[int]) -> None:
         self.apply(document_ids, ())
 
-    def _current_searcher(self):  # noqa: ANN202 - whoosh Searcher
+    def _current_searcher(self):
         """The searcher, reopened after this object's own commits.
 
         Another process's commits are not looked for here (listing the index folder on every

@@ -257,7 +257,7 @@ def _rebuild(source: Path, folder: Path) -> None:
     )
 
 
-def _tokenizer(pieces: list[tuple[str, float]], bos: int, eos: int, pad: int, unk: int, max_length: int):  # noqa: ANN202
+def _tokenizer(pieces: list[tuple[str, float]], bos: int, eos: int, pad: int, unk: int, max_length: int):
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     tokenizer = Tokenizer(models.Unigram(pieces, unk_id=unk, byte_fallback=False))

@@ -57,7 +57,7 @@ def load_image(path: Path, ocr: OcrSettings | None = None, on_progress: Progress
     )
 
 
-def _frame(image: Image.Image, number: int):  # noqa: ANN202 - () -> Image.Image
+def _frame(image: Image.Image, number: int):
     """A function that loads frame ``number`` (1-based) when called."""
 
     def load() -> Image.Image:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -210,7 +211,7 @@ def check(ctx: click.Context, repair: bool) -> None:
         click.echo("Unvollständig aufgenommene Dokumente nimmt das nächste `kb ingest` erneut auf.")
 
 
-def _filter_options(command):  # noqa: ANN001, ANN202 - click decorator
+def _filter_options(command: Callable) -> Callable:
     for option in reversed(
         (
             click.option("--county", "counties", multiple=True, help="Nur dieser Landkreis (mehrfach möglich)."),

@@ -85,14 +85,14 @@ def fake_samples_data(tmp_path_factory: pytest.TempPathFactory, fake_embedder: E
 
 
 @pytest.fixture(scope="session")
-def samples_kb(samples_data: Path, embedder: Embedder):  # noqa: ANN201 - read-only use only
+def samples_kb(samples_data: Path, embedder: Embedder):
     kb = KnowledgeBase(make_config(samples_data), embedder=embedder)
     yield kb
     kb.close()
 
 
 @pytest.fixture
-def writable_kb(samples_data: Path, tmp_path: Path, embedder: Embedder):  # noqa: ANN201
+def writable_kb(samples_data: Path, tmp_path: Path, embedder: Embedder):
     """A private copy of the sample knowledge base that a test may change."""
     data = tmp_path / "data"
     shutil.copytree(samples_data, data)
@@ -117,7 +117,7 @@ def fake_web_config(fake_samples_data: Path, tmp_path: Path) -> Config:
     return make_config(data)
 
 
-def make_app(config: Config, embedder: Embedder, **changes: object):  # noqa: ANN201 - a Flask app
+def make_app(config: Config, embedder: Embedder, **changes: object):
     from web import create_app
 
     config = dataclasses.replace(config, **changes)

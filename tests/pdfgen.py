@@ -22,7 +22,7 @@ def latin1(text: str) -> str:
     return text.translate(_ASCII)
 
 
-def hyphenate(word: str, fits) -> tuple[str, str] | None:  # noqa: ANN001 - fits: str -> bool
+def hyphenate(word: str, fits) -> tuple[str, str] | None:
     """Split ``word`` into a head that fits the line (with its hyphen) and the rest, or None.
 
     A word containing a hyphen breaks after it ("E-" / "Mobilität"); otherwise before a

@@ -73,7 +73,7 @@ def page_text(blocks: list, page: int) -> str:
     return "\n".join(block.text for block in blocks if block.page == page)
 
 
-def test_ocr_reads_only_the_scanned_pages_of_a_concept(concept_with_scanned_annex: Path, moor, regen):  # noqa: ANN001
+def test_ocr_reads_only_the_scanned_pages_of_a_concept(concept_with_scanned_annex: Path, moor, regen):
     progress: list[tuple[int, int]] = []
     loaded = load(concept_with_scanned_annex, max_bytes=50 * MB, ocr=OCR, on_progress=lambda *p: progress.append(p))
     assert loaded.page_count == 5
@@ -116,7 +116,7 @@ def test_pinboard_photo_gives_one_line_per_card_in_reading_order(tmp_path: Path)
     assert word_accuracy(" ".join(CARDS), " ".join(cards)) >= 0.95
 
 
-def test_multi_page_tiff_and_png_are_read_page_by_page(tmp_path: Path, moor, regen):  # noqa: ANN001
+def test_multi_page_tiff_and_png_are_read_page_by_page(tmp_path: Path, moor, regen):
     pages = [scanned(typeset_page(moor), seed=6), scanned(typeset_page(regen), seed=7)]
     tiff = tmp_path / "protokoll.tiff"
     pages[0].save(tiff, save_all=True, append_images=pages[1:], dpi=(300, 300), compression="tiff_deflate")

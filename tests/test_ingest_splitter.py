@@ -79,7 +79,7 @@ def test_nothing_exceeds_the_model_limit_and_nothing_is_lost(counter: TokenCount
     assert " ".join(d.text for d in drafts) == text
 
 
-def test_token_limit_leaves_room_for_prompt_and_special_tokens(counter: TokenCounter, embedder):  # noqa: ANN001
+def test_token_limit_leaves_room_for_prompt_and_special_tokens(counter: TokenCounter, embedder):
     assert counter.max_tokens == 512 - 2 - counter.count("passage: ")
     longest = " ".join(["Klimaschutz"] * 2000)
     (first, *_) = splitter(counter, target=counter.max_tokens, overlap=0).split([Block(longest, 1)])

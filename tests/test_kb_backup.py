@@ -19,7 +19,7 @@ def rankings(kb: KnowledgeBase) -> list[list[int]]:
     return [[h.passage.id for h in kb.search(q, limit=10).hits] for q in QUERIES]
 
 
-def test_backup_while_searching_then_restore_gives_the_same_results(samples_data: Path, tmp_path: Path, embedder):  # noqa: ANN001
+def test_backup_while_searching_then_restore_gives_the_same_results(samples_data: Path, tmp_path: Path, embedder):
     data = tmp_path / "data"
     shutil.copytree(samples_data, data)
     kb = KnowledgeBase(make_config(data), embedder=embedder)
@@ -31,7 +31,7 @@ def test_backup_while_searching_then_restore_gives_the_same_results(samples_data
         while not searching.is_set():
             try:
                 assert reader.search(QUERIES[0]).hits
-            except Exception as error:  # noqa: BLE001 - collected for the assertion below
+            except Exception as error:  # collected for the assertion below
                 failures.append(error)
         reader.close()
 

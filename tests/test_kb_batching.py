@@ -15,7 +15,7 @@ from index.batching import Batcher
 def test_callers_arriving_together_share_batches_and_each_gets_its_own_result():
     batches: list[list[int]] = []
 
-    def square_slowly(items):  # noqa: ANN001, ANN202
+    def square_slowly(items):
         batches.append(list(items))
         time.sleep(0.05)  # a forward pass
         return [item * item for item in items]
@@ -39,7 +39,7 @@ def test_a_lone_caller_is_served_at_once_and_a_failure_reaches_every_caller_of_i
 
     broken = {"now": True}
 
-    def fail_while_broken(items):  # noqa: ANN001, ANN202
+    def fail_while_broken(items):
         time.sleep(0.05)
         if broken["now"]:
             raise RuntimeError("Modell nicht geladen")
@@ -65,7 +65,7 @@ def test_a_lone_caller_is_served_at_once_and_a_failure_reaches_every_caller_of_i
 
 
 @pytest.mark.parametrize("callers", [1, 12])
-def test_batched_query_vectors_equal_the_vectors_of_single_queries(embedder, callers: int):  # noqa: ANN001
+def test_batched_query_vectors_equal_the_vectors_of_single_queries(embedder, callers: int):
     queries = [f"Wie fördert der Kreis die Wärmeplanung in Gemeinde {n}?" for n in range(callers)]
     alone = {q: embedder.embed_queries([q])[0] for q in queries}
     together: dict[str, np.ndarray] = {}

@@ -21,7 +21,7 @@ TRIALS = 25
 QUERIES = ["Wie binden wir die kreisangehörigen Gemeinden ein?", "Starkregen Keller", "Wärmeplanung"]
 
 
-def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, embedder):  # noqa: ANN001
+def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, embedder):
     batch = tmp_path / "batch"
     shutil.copytree(SAMPLES, batch, ignore=shutil.ignore_patterns("build.py"))
     data = tmp_path / "data"
@@ -48,7 +48,7 @@ def test_sigkill_at_random_moments_loses_nothing(tmp_path: Path, embedder):  # n
     kb.close()
 
 
-def assert_nothing_half_done_is_visible(data: Path, embedder) -> None:  # noqa: ANN001
+def assert_nothing_half_done_is_visible(data: Path, embedder) -> None:
     if not (data / "catalogue.sqlite3").exists():
         return  # killed before anything was written
     kb = KnowledgeBase(make_config(data), embedder=embedder)

@@ -96,7 +96,7 @@ def test_bad_files_are_named_while_the_rest_of_the_batch_is_ingested(tmp_path: P
 
 
 @pytest.fixture(scope="module")
-def long_concept(tmp_path_factory: pytest.TempPathFactory, embedder):  # noqa: ANN001, ANN201
+def long_concept(tmp_path_factory: pytest.TempPathFactory, embedder):
     folder = tmp_path_factory.mktemp("long")
     facts = make_long_concept_pdf(folder / "konzept-lang.pdf", pages=64)
     kb = KnowledgeBase(make_config(folder / "data"), embedder=embedder)
@@ -105,7 +105,7 @@ def long_concept(tmp_path_factory: pytest.TempPathFactory, embedder):  # noqa: A
     kb.close()
 
 
-def test_long_concept_keeps_page_numbers(long_concept):  # noqa: ANN001
+def test_long_concept_keeps_page_numbers(long_concept):
     facts, kb, report = long_concept
     assert facts["pages"] >= 64 and len(facts["two_column"]) >= 6 and len(facts["tables"]) >= 8
     assert report.files[0].pages == facts["pages"]
@@ -118,7 +118,7 @@ def test_long_concept_keeps_page_numbers(long_concept):  # noqa: ANN001
         assert all(start <= page <= end and end - start <= 1 for start, end in spans), (page, spans)
 
 
-def test_long_concept_has_no_running_headers_and_repaired_hyphenation(long_concept):  # noqa: ANN001
+def test_long_concept_has_no_running_headers_and_repaired_hyphenation(long_concept):
     facts, kb, _ = long_concept
     (document,) = kb.documents()
     text = " ".join(p.text for p in kb.passages(document.id))
@@ -129,7 +129,7 @@ def test_long_concept_has_no_running_headers_and_repaired_hyphenation(long_conce
     assert "E-Mobilität" in text  # the right column of the two-column pages, hyphen kept
 
 
-def test_long_concept_two_column_pages_read_column_by_column(long_concept):  # noqa: ANN001
+def test_long_concept_two_column_pages_read_column_by_column(long_concept):
     facts, kb, _ = long_concept
     (document,) = kb.documents()
     page = facts["two_column"][0]

@@ -30,7 +30,7 @@ DISTRACTORS = [
 
 
 @pytest.fixture(scope="module")
-def ocr_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # noqa: ANN001
+def ocr_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     from kb.service import KnowledgeBase
 
     folder = tmp_path_factory.mktemp("ocr-corpus")
@@ -58,7 +58,7 @@ def ocr_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:  # noq
 
 
 @pytest.fixture(scope="module")
-def ocr_kb(ocr_data: Path, embedder):  # noqa: ANN001, ANN201
+def ocr_kb(ocr_data: Path, embedder):
     from kb.service import KnowledgeBase
 
     kb = KnowledgeBase(make_config(ocr_data), embedder=embedder)
@@ -66,7 +66,7 @@ def ocr_kb(ocr_data: Path, embedder):  # noqa: ANN001, ANN201
     kb.close()
 
 
-def document_named(kb, file_name: str):  # noqa: ANN001, ANN201
+def document_named(kb, file_name: str):
     return next(d for d in kb.documents() if d.file_name == file_name)
 
 
@@ -77,7 +77,7 @@ def document_named(kb, file_name: str):  # noqa: ANN001, ANN201
         ("Wie viel CO2 stoßen die entwässerten Moorböden im Jahr aus?", 3, "Tonnen"),
     ],
 )
-def test_a_question_finds_the_scanned_page(ocr_kb, question: str, page: int, words: str):  # noqa: ANN001
+def test_a_question_finds_the_scanned_page(ocr_kb, question: str, page: int, words: str):
     hit = ocr_kb.search(question, limit=3).hits[0]
     assert hit.document.file_name == "massnahmenprogramm-mit-anlagen.pdf"
     assert (hit.passage.page_start, hit.passage.page_end) == (page, page)
@@ -85,7 +85,7 @@ def test_a_question_finds_the_scanned_page(ocr_kb, question: str, page: int, wor
     assert hit.passage.ocr_confidence is not None and hit.passage.ocr_confidence >= 80
 
 
-def test_the_catalogue_marks_ocr_pages_and_passages(ocr_kb):  # noqa: ANN001
+def test_the_catalogue_marks_ocr_pages_and_passages(ocr_kb):
     document = document_named(ocr_kb, "massnahmenprogramm-mit-anlagen.pdf")
     assert document.ocr_pages == [3, 4] and document.pages_without_text == []
     passages = ocr_kb.passages(document.id)
@@ -93,7 +93,7 @@ def test_the_catalogue_marks_ocr_pages_and_passages(ocr_kb):  # noqa: ANN001
     assert {p.ocr_confidence is not None for p in passages if p.page_start >= 3} == {True}
 
 
-def test_pinboard_cards_stay_on_lines_of_their_own(ocr_kb):  # noqa: ANN001
+def test_pinboard_cards_stay_on_lines_of_their_own(ocr_kb):
     hit = ocr_kb.search("Straßenlaternen auf sparsame Leuchtmittel umstellen", limit=1).hits[0]
     assert hit.document.file_name == "pinnwand-workshop.jpg" and hit.passage.page_start == 1
     assert hit.passage.text.split("\n") == CARDS
@@ -101,7 +101,7 @@ def test_pinboard_cards_stay_on_lines_of_their_own(ocr_kb):  # noqa: ANN001
     assert "Straßenbeleuchtung auf LED umrüsten" in [s.text for s in sentences]
 
 
-def test_api_and_ui_say_text_from_image_recognition(ocr_data: Path, embedder):  # noqa: ANN001
+def test_api_and_ui_say_text_from_image_recognition(ocr_data: Path, embedder):
     client = make_app(make_config(ocr_data), embedder).test_client()
     hits = client.get("/api/v1/search", query_string={"q": "Wer bezahlt die Fließwegekarten?"}).get_json()["hits"]
     top = hits[0]
@@ -119,7 +119,7 @@ def test_api_and_ui_say_text_from_image_recognition(ocr_data: Path, embedder):  
     )
 
 
-def test_a_photo_uploaded_through_the_api_is_read(ocr_data: Path, tmp_path: Path, embedder):  # noqa: ANN001
+def test_a_photo_uploaded_through_the_api_is_read(ocr_data: Path, tmp_path: Path, embedder):
     data = tmp_path / "data"
     shutil.copytree(ocr_data, data)
     config = make_config(data)

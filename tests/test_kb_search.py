@@ -119,12 +119,12 @@ def test_similar_passages_come_from_other_documents_and_prefer_other_counties(sa
         (lambda kb: kb.search("Wärme", limit=0), "limit muss zwischen 1 und 100"),
     ],
 )
-def test_bad_queries_get_a_clear_message(samples_kb: KnowledgeBase, call, message):  # noqa: ANN001
+def test_bad_queries_get_a_clear_message(samples_kb: KnowledgeBase, call, message):
     with pytest.raises(InvalidQuery, match=message):
         call(samples_kb)
 
 
-def test_search_on_an_empty_knowledge_base_says_so(tmp_path: Path, embedder):  # noqa: ANN001
+def test_search_on_an_empty_knowledge_base_says_so(tmp_path: Path, embedder):
     kb = KnowledgeBase(make_config(tmp_path / "leer"), embedder=embedder)
     with pytest.raises(KbError, match="Die Wissensbasis ist leer"):
         kb.search("Wärmeplanung")
@@ -207,7 +207,7 @@ def test_an_index_built_with_another_model_is_detected_and_reindex_rebuilds_it(w
 def test_searches_keep_answering_during_reindex_and_ingest_and_see_the_new_generation(
     writable_kb: KnowledgeBase,
     tmp_path: Path,
-    embedder,  # noqa: ANN001
+    embedder,
 ):
     import threading
 
@@ -219,7 +219,7 @@ def test_searches_keep_answering_during_reindex_and_ingest_and_see_the_new_gener
             try:
                 reader.refresh()
                 answered.append(len(reader.search("Wärmeplanung in kleinen Gemeinden", limit=5).hits))
-            except Exception as error:  # noqa: BLE001 - collected for the assertion below
+            except Exception as error:  # collected for the assertion below
                 failures.append(repr(error))
 
     thread = threading.Thread(target=keep_searching)

@@ -27,7 +27,7 @@ def keys(web_config: Config) -> dict[str, str]:
 
 
 @pytest.fixture
-def client(web_config: Config, embedder):  # noqa: ANN001, ANN201
+def client(web_config: Config, embedder):
     return make_app(web_config, embedder, public_read=False).test_client()
 
 
@@ -35,7 +35,7 @@ def bearer(key: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {key}"}
 
 
-def wait_for(client, job_url: str, headers: dict) -> dict:  # noqa: ANN001
+def wait_for(client, job_url: str, headers: dict) -> dict:
     for _ in range(600):
         job = client.get(job_url, headers=headers).get_json()
         if job["status"] in ("done", "failed"):
@@ -44,12 +44,12 @@ def wait_for(client, job_url: str, headers: dict) -> dict:  # noqa: ANN001
     raise AssertionError(f"job {job_url} did not finish")
 
 
-def test_health_needs_no_key_and_counts_the_corpus(client):  # noqa: ANN001
+def test_health_needs_no_key_and_counts_the_corpus(client):
     data = client.get("/api/v1/health").get_json()
     assert data["status"] == "ok" and data["documents"] == 14 and data["passages"] > 40
 
 
-def test_search_returns_cited_hits_with_both_ranks(client, keys):  # noqa: ANN001
+def test_search_returns_cited_hits_with_both_ranks(client, keys):
     response = client.get(
         "/api/v1/search",
         query_string={"q": "Kommunen im Kreisgebiet beteiligen", "limit": 3, "county": "Landkreis Hohenwalde"},
@@ -74,7 +74,7 @@ def test_search_returns_cited_hits_with_both_ranks(client, keys):  # noqa: ANN00
     assert [h["passage_id"] for h in second["hits"]] == [h["passage_id"] for h in data["hits"][1:3]]
 
 
-def test_answer_similar_facets_documents_and_passages(client, keys):  # noqa: ANN001
+def test_answer_similar_facets_documents_and_passages(client, keys):
     read = bearer(keys["read"])
     answer = client.get("/api/v1/answer?q=Wie viel Geld stellt der Klimaschutzfonds jährlich bereit?", headers=read)
     sentences = answer.get_json()["answer"]
@@ -98,7 +98,7 @@ def test_answer_similar_facets_documents_and_passages(client, keys):  # noqa: AN
     assert original.status_code == 200 and len(original.data) > 100
 
 
-def test_upload_is_found_then_edited_then_deleted(client, keys):  # noqa: ANN001
+def test_upload_is_found_then_edited_then_deleted(client, keys):
     write, read = bearer(keys["write"]), bearer(keys["read"])
     bad = client.post(
         "/api/v1/documents", headers=write, data={"file": (io.BytesIO(b"x"), "a.md"), "topics": "Raumfahrt"}
@@ -140,7 +140,7 @@ def test_upload_is_found_then_edited_then_deleted(client, keys):  # noqa: ANN001
     assert document_id not in {h["document_id"] for h in after}
 
 
-def test_replacing_a_file_keeps_the_document_and_its_metadata(client, keys):  # noqa: ANN001
+def test_replacing_a_file_keeps_the_document_and_its_metadata(client, keys):
     write, read = bearer(keys["write"]), bearer(keys["read"])
     documents = client.get("/api/v1/documents?limit=100", headers=read).get_json()["documents"]
     target = next(d for d in documents if d["format"] == "md")
@@ -157,7 +157,7 @@ def test_replacing_a_file_keeps_the_document_and_its_metadata(client, keys):  # 
     assert "Streuobstwiesen" in after["passage_list"][0]["text"]
 
 
-def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_config: Config, tmp_path):  # noqa: ANN001
+def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_config: Config, tmp_path):
     """A running server (real process, waitress) answers every search while `kb reindex` and
     `kb ingest` run as processes of their own, and finds the new document without a restart."""
     import json
@@ -193,7 +193,7 @@ def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_c
         while not stop.is_set():
             try:
                 answered.append(len(search("Wärmeplanung in kleinen Gemeinden")[0]["hits"]))
-            except Exception as error:  # noqa: BLE001 - collected for the assertion below
+            except Exception as error:  # collected for the assertion below
                 failures.append(repr(error))
 
     try:

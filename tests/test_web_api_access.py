@@ -13,10 +13,10 @@ import pytest
 from kb.service.accounts import Accounts
 from tests.conftest import make_app
 from tests.stand_in import embedder, web_config  # noqa: F401
-from tests.test_web_api import bearer, client, keys  # noqa: F401 - fixtures, here over the stand-in
+from tests.test_web_api import bearer, client, keys, wait_for  # noqa: F401 - fixtures, here over the stand-in
 
 
-def test_reads_need_a_valid_key_unless_opened_to_anonymous_use(client, keys, web_config, embedder):  # noqa: ANN001
+def test_reads_need_a_valid_key_unless_opened_to_anonymous_use(client, keys, web_config, embedder):
     missing = client.get("/api/v1/search?q=Wärmeplanung")
     assert missing.status_code == 401 and missing.headers["WWW-Authenticate"].startswith("Bearer")
     assert missing.get_json()["error"]["code"] == "unauthorized"
@@ -28,7 +28,7 @@ def test_reads_need_a_valid_key_unless_opened_to_anonymous_use(client, keys, web
     assert public.delete("/api/v1/documents/1").status_code == 401  # writes never anonymous
 
 
-def test_a_revoked_key_is_refused(client, keys, web_config):  # noqa: ANN001
+def test_a_revoked_key_is_refused(client, keys, web_config):
     accounts = Accounts(web_config.catalogue_path)
     accounts.revoke_key(keys["read"].split("_")[1])
     accounts.close()
@@ -52,18 +52,18 @@ def test_a_revoked_key_is_refused(client, keys, web_config):  # noqa: ANN001
         ("/api/v1/gibtsnicht", 404, ""),
     ],
 )
-def test_bad_parameters_get_a_json_error_with_the_right_status(client, keys, url, status, fragment):  # noqa: ANN001
+def test_bad_parameters_get_a_json_error_with_the_right_status(client, keys, url, status, fragment):
     response = client.get(url, headers=bearer(keys["read"]))
     error = response.get_json()["error"]
     assert response.status_code == status and fragment in error["message"] and error["code"]
 
 
-def test_a_wrong_method_gets_405_as_json(client, keys):  # noqa: ANN001
+def test_a_wrong_method_gets_405_as_json(client, keys):
     response = client.post("/api/v1/search?q=Wärme", headers=bearer(keys["write"]))
     assert response.status_code == 405 and response.get_json()["error"]["code"] == "method_not_allowed"
 
 
-def test_writes_refuse_missing_and_read_only_keys(client, keys):  # noqa: ANN001
+def test_writes_refuse_missing_and_read_only_keys(client, keys):
     calls = [
         lambda h: client.post("/api/v1/documents", headers=h, data={"file": (io.BytesIO(b"x"), "a.md")}),
         lambda h: client.patch("/api/v1/documents/1", headers=h, json={"year": 2020}),
@@ -86,7 +86,7 @@ def test_writes_refuse_missing_and_read_only_keys(client, keys):  # noqa: ANN001
         ("leer.md", b"", 422),
     ],
 )
-def test_uploads_of_the_wrong_type_or_empty_are_refused(client, keys, web_config, name, content, status):  # noqa: ANN001
+def test_uploads_of_the_wrong_type_or_empty_are_refused(client, keys, web_config, name, content, status):
     response = client.post(
         "/api/v1/documents", headers=bearer(keys["write"]), data={"file": (io.BytesIO(content), name)}
     )
@@ -94,7 +94,7 @@ def test_uploads_of_the_wrong_type_or_empty_are_refused(client, keys, web_config
     assert not list(web_config.uploads_dir.glob("*/*")) if web_config.uploads_dir.exists() else True
 
 
-def test_an_upload_over_the_limit_gets_413(web_config, embedder, keys):  # noqa: ANN001
+def test_an_upload_over_the_limit_gets_413(web_config, embedder, keys):
     client = make_app(web_config, embedder, max_upload_mb=1).test_client()
     big = ("# Groß\n\n" + "Klimaschutz im Landkreis. " * 60_000).encode()
     response = client.post("/api/v1/documents", headers=bearer(keys["write"]), data={"file": (io.BytesIO(big), "a.md")})
@@ -104,14 +104,14 @@ def test_an_upload_over_the_limit_gets_413(web_config, embedder, keys):  # noqa:
     assert refused.status_code == 413 and refused.get_json()["error"]["code"] == "request_entity_too_large"
 
 
-def test_the_api_rate_limit_answers_429_as_json(web_config, embedder):  # noqa: ANN001
+def test_the_api_rate_limit_answers_429_as_json(web_config, embedder):
     client = make_app(web_config, embedder, api_rate_limit="3 per minute").test_client()
     statuses = [client.get("/api/v1/health").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert client.get("/api/v1/health").get_json()["error"]["code"] == "too_many_requests"
 
 
-def test_cors_allows_only_the_portal_origin(web_config, embedder):  # noqa: ANN001
+def test_cors_allows_only_the_portal_origin(web_config, embedder):
     client = make_app(web_config, embedder, cors_origins="https://portal.example.de").test_client()
     allowed = client.get("/api/v1/health", headers={"Origin": "https://portal.example.de"})
     assert allowed.headers["Access-Control-Allow-Origin"] == "https://portal.example.de"
@@ -119,7 +119,7 @@ def test_cors_allows_only_the_portal_origin(web_config, embedder):  # noqa: ANN0
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-def test_openapi_document_lists_every_api_route(client):  # noqa: ANN001
+def test_openapi_document_lists_every_api_route(client):
     spec = client.get("/api/v1/openapi.json").get_json()
     documented = {
         (method.upper(), "/api/v1" + path.replace("{", "<").replace("}", ">"))
@@ -133,3 +133,25 @@ def test_openapi_document_lists_every_api_route(client):  # noqa: ANN001
         for method in rule.methods - {"HEAD", "OPTIONS"}
     }
     assert documented == routes
+
+
+def test_an_edit_the_writer_has_not_finished_is_reported_as_queued_not_done(client, keys, web_config, monkeypatch):
+    import fcntl
+
+    import web.api
+
+    monkeypatch.setattr(web.api, "_WAIT_SECONDS", 0.2)
+    write, read = bearer(keys["write"]), bearer(keys["read"])
+    with open(web_config.data_dir / "write.lock", "a") as lock:  # another writer (`kb ingest`) holds the lock
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        edited = client.patch("/api/v1/documents/1", headers=write, json={"year": 2019})
+        deleted = client.delete("/api/v1/documents/2", headers=write)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    for response, kind in ((edited, "update"), (deleted, "delete")):
+        job = response.get_json()
+        assert response.status_code == 202 and job["kind"] == kind and job["status"] in ("queued", "running")
+        assert response.headers["Location"] == f"/api/v1/jobs/{job['id']}"
+    assert wait_for(client, edited.headers["Location"], write)["status"] == "done"
+    assert wait_for(client, deleted.headers["Location"], write)["status"] == "done"
+    assert client.get("/api/v1/documents/1", headers=read).get_json()["year"] == 2019
+    assert client.get("/api/v1/documents/2", headers=read).status_code == 404

@@ -31,7 +31,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def server(web_config: Config, embedder) -> Iterator[str]:  # noqa: ANN001
+def server(web_config: Config, embedder) -> Iterator[str]:
     from waitress.server import create_server
 
     accounts = Accounts(web_config.catalogue_path)
@@ -58,7 +58,7 @@ def server(web_config: Config, embedder) -> Iterator[str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def page(server: str):  # noqa: ANN201 - playwright Page
+def page(server: str):
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -69,7 +69,7 @@ def page(server: str):  # noqa: ANN201 - playwright Page
         browser.close()
 
 
-def serious_violations(page, name: str) -> list[dict]:  # noqa: ANN001
+def serious_violations(page, name: str) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
     results = Axe().run(
@@ -80,7 +80,7 @@ def serious_violations(page, name: str) -> list[dict]:  # noqa: ANN001
     return [v for v in violations if v["impact"] in ("serious", "critical")]
 
 
-def test_officer_searches_filters_and_opens_a_citation(page):  # noqa: ANN001
+def test_officer_searches_filters_and_opens_a_citation(page):
     page.goto("/")
     assert serious_violations(page, "search") == []
     page.screenshot(path=ARTIFACTS / "1-start.png", full_page=True)
@@ -112,7 +112,7 @@ def test_officer_searches_filters_and_opens_a_citation(page):  # noqa: ANN001
     assert page.request.get(href.split("#")[0]).headers["content-type"] == "application/pdf"
 
 
-def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):  # noqa: ANN001
+def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):
     page.goto("/verwaltung/")
     page.get_by_label("Benutzername").fill("klimaschutz")
     page.get_by_label("Passwort").fill(PASSWORD)

@@ -22,7 +22,7 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 @pytest.fixture(scope="module")
-def write_key_and_app(samples_data: Path, tmp_path_factory: pytest.TempPathFactory, embedder):  # noqa: ANN001, ANN201
+def write_key_and_app(samples_data: Path, tmp_path_factory: pytest.TempPathFactory, embedder):
     data = tmp_path_factory.mktemp("fuzz") / "data"
     shutil.copytree(samples_data, data)
     config = make_config(data)
@@ -32,7 +32,7 @@ def write_key_and_app(samples_data: Path, tmp_path_factory: pytest.TempPathFacto
     return key, make_app(config, embedder, public_read=False, api_rate_limit="100000 per minute")
 
 
-def test_api_never_fails_and_matches_its_schema(write_key_and_app):  # noqa: ANN001
+def test_api_never_fails_and_matches_its_schema(write_key_and_app):
     key, app = write_key_and_app
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {key}"}
@@ -48,7 +48,7 @@ def test_api_never_fails_and_matches_its_schema(write_key_and_app):  # noqa: ANN
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
             database=None,
         )
-        def fuzz(case) -> None:  # noqa: ANN001
+        def fuzz(case) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         fuzz()

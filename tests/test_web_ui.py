@@ -16,7 +16,7 @@ PASSWORD = "sehr-geheimes-passwort"
 
 
 @pytest.fixture
-def app(web_config: Config, embedder):  # noqa: ANN001, ANN201
+def app(web_config: Config, embedder):
     accounts = Accounts(web_config.catalogue_path)
     accounts.add_user("klimaschutz", PASSWORD)
     accounts.close()
@@ -24,7 +24,7 @@ def app(web_config: Config, embedder):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()
 
 
@@ -32,7 +32,7 @@ def csrf_token(page: bytes) -> str:
     return re.search(rb'name="csrf_token" value="([^"]+)"', page).group(1).decode()
 
 
-def sign_in(client) -> None:  # noqa: ANN001
+def sign_in(client) -> None:
     page = client.get("/verwaltung/anmelden").data
     response = client.post(
         "/verwaltung/anmelden", data={"name": "klimaschutz", "password": PASSWORD, "csrf_token": csrf_token(page)}
@@ -40,7 +40,7 @@ def sign_in(client) -> None:  # noqa: ANN001
     assert response.status_code == 302
 
 
-def test_a_question_gets_an_answer_block_results_and_citations_linking_to_the_page(client):  # noqa: ANN001
+def test_a_question_gets_an_answer_block_results_and_citations_linking_to_the_page(client):
     page = client.get("/?q=Wie viel Geld stellt der Klimaschutzfonds jährlich bereit?").get_data(as_text=True)
     assert "Antwort aus den Dokumenten" in page and "<blockquote><mark>" in page
     assert re.search(r'href="/dokumente/\d+/original#page=\d+">Landkreis Hohenwalde · ', page)
@@ -48,12 +48,12 @@ def test_a_question_gets_an_answer_block_results_and_citations_linking_to_the_pa
     assert "Ähnliche Passagen" in page
 
 
-def test_keywords_get_results_without_answer_block(client):  # noqa: ANN001
+def test_keywords_get_results_without_answer_block(client):
     page = client.get("/?q=Wärmeplanung").get_data(as_text=True)
     assert "Treffer" in page and "Antwort aus den Dokumenten" not in page
 
 
-def test_facet_filters_restrict_the_results_and_show_counts(client):  # noqa: ANN001
+def test_facet_filters_restrict_the_results_and_show_counts(client):
     page = client.get("/?q=Gemeinden beteiligen&county=Landkreis Moorbach").get_data(as_text=True)
     cites = re.findall(r'class="cite"><a href="[^"]+">([^<]+)</a>', page)
     assert cites and all(c.startswith("Landkreis Moorbach") for c in cites)
@@ -62,7 +62,7 @@ def test_facet_filters_restrict_the_results_and_show_counts(client):  # noqa: AN
     )
 
 
-def test_document_page_lists_passages_and_serves_the_original(client):  # noqa: ANN001
+def test_document_page_lists_passages_and_serves_the_original(client):
     listing = client.get("/dokumente?county=Landkreis Hohenwalde").get_data(as_text=True)
     link = re.search(r'href="(/dokumente/\d+)">[^<]*Klimaschutzkonzept', listing).group(1)
     page = client.get(link).get_data(as_text=True)
@@ -72,14 +72,14 @@ def test_document_page_lists_passages_and_serves_the_original(client):  # noqa: 
     assert client.get("/dokumente/1/original/../../secret_key").status_code == 404
 
 
-def test_similar_passages_page(client):  # noqa: ANN001
+def test_similar_passages_page(client):
     page = client.get("/?q=Wärmeplanung").get_data(as_text=True)
     passage_link = re.search(r'href="(/passage/\d+)"', page).group(1)
     similar = client.get(passage_link).get_data(as_text=True)
     assert "Ausgangspassage" in similar and similar.count('class="hit"') >= 3
 
 
-def test_staff_upload_shows_progress_and_the_document_becomes_searchable(client):  # noqa: ANN001
+def test_staff_upload_shows_progress_and_the_document_becomes_searchable(client):
     sign_in(client)
     home = client.get("/verwaltung/")
     token = csrf_token(home.data)
@@ -114,7 +114,7 @@ def test_staff_upload_shows_progress_and_the_document_becomes_searchable(client)
     assert "Abgelehnt" not in flashed  # the message was shown once, on the redirect after the upload
 
 
-def test_staff_edit_and_delete(client):  # noqa: ANN001
+def test_staff_edit_and_delete(client):
     sign_in(client)
     home = client.get("/verwaltung/").get_data(as_text=True)
     edit_url = re.search(r'href="(/verwaltung/dokumente/\d+)">Bearbeiten', home).group(1)

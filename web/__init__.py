@@ -11,8 +11,10 @@ import secrets
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response
 
 from kb.core.config import Config
 from kb.service import KnowledgeBase
@@ -60,7 +62,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     return app
 
 
-def _http_error(error: HTTPException):  # noqa: ANN202 - a Flask response
+def _http_error(error: HTTPException) -> ResponseReturnValue:
     from web.api import error_response
     from web.ui import MESSAGES
 
@@ -74,7 +76,7 @@ def _code(error: HTTPException) -> str:
     return (error.name or "error").lower().replace(" ", "_")
 
 
-def _security_headers(response):  # noqa: ANN001, ANN202 - Flask response
+def _security_headers(response: Response) -> Response:
     # everything is served from here: no CDN, font or tracker (data protection)
     response.headers.setdefault(
         "Content-Security-Policy",

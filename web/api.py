@@ -11,6 +11,7 @@ import functools
 from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 
 from kb.core.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound, UploadRefused
 from kb.core.vocabulary import metadata_from
@@ -41,7 +42,7 @@ def _one_file_per_request() -> None:
 
 
 @bp.errorhandler(KbError)
-def _kb_error(error: KbError):  # noqa: ANN202
+def _kb_error(error: KbError) -> ResponseReturnValue:
     if isinstance(error, DocumentNotFound | PassageNotFound):
         return error_response(404, "not_found", str(error))
     if isinstance(error, InvalidQuery):
@@ -50,7 +51,7 @@ def _kb_error(error: KbError):  # noqa: ANN202
 
 
 @bp.errorhandler(UploadRefused)
-def _upload_refused(error: UploadRefused):  # noqa: ANN202
+def _upload_refused(error: UploadRefused) -> ResponseReturnValue:
     status = {"too_large": 413, "unsupported_media_type": 415}.get(error.code, 422)
     return error_response(status, error.code, error.message)
 

@@ -68,5 +68,5 @@ def search_request(args: MultiDict, *, default_limit: int = 10) -> SearchRequest
 class IdConverter(IntegerConverter):
     """``<id:name>``: a positive database id that SQLite can hold (larger ones are 404)."""
 
-    def __init__(self, map, *args: object, **kwargs: object) -> None:  # noqa: A002, ANN001
+    def __init__(self, map, *args: object, **kwargs: object) -> None:
         super().__init__(map, min=1, max=MAX_INTEGER)

@@ -6,10 +6,12 @@ import functools
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import FileStorage
 
 from kb.core.errors import KbError, UploadRefused
 from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, metadata_from
-from kb.service.uploads import stage
+from kb.service.uploads import StagedFile, stage
 from kb.service.writer import DONE, FAILED, Job
 from web.context import document_or_404, server
 
@@ -38,7 +40,7 @@ def _vocabularies() -> dict:
 
 
 @bp.route("/anmelden", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("staff/login.html")
     name, password = request.form.get("name", ""), request.form.get("password", "")
@@ -52,14 +54,14 @@ def login():  # noqa: ANN201
 
 
 @bp.post("/abmelden")
-def logout():  # noqa: ANN201
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("ui.search"))
 
 
 @bp.get("/")
 @signed_in
-def home():  # noqa: ANN201
+def home() -> ResponseReturnValue:
     with server().reading() as kb:
         documents = kb.documents()
     return render_template(
@@ -72,7 +74,7 @@ def home():  # noqa: ANN201
 
 @bp.post("/hochladen")
 @signed_in
-def upload():  # noqa: ANN201
+def upload() -> ResponseReturnValue:
     files = [f for f in request.files.getlist("files") if f.filename]
     if not files:
         return _home_with_problem("Bitte mindestens eine Datei auswählen.")
@@ -92,7 +94,7 @@ def upload():  # noqa: ANN201
     return redirect(url_for("staff.job", job_id=job.id))
 
 
-def _stage(file):  # noqa: ANN001, ANN202 - werkzeug FileStorage -> StagedFile
+def _stage(file: FileStorage) -> StagedFile:
     config = server().config
     return stage(file.stream, file.filename, config.uploads_dir, config.max_upload_mb * 1_000_000)
 
@@ -102,12 +104,12 @@ def _form_metadata() -> dict:
     return {name: form.getlist(name) if name == "topics" else form.get(name, "") for name in METADATA_FIELDS}
 
 
-def _home_with_problem(message: str):  # noqa: ANN202
+def _home_with_problem(message: str) -> ResponseReturnValue:
     flash(message, "error")
     return redirect(url_for("staff.home"))
 
 
-def _settled(job: Job, done_message: str):  # noqa: ANN202
+def _settled(job: Job, done_message: str) -> str | None:
     """Wait for an edit or deletion and say honestly where it stands; returns the job's error, if any."""
     server().writer.settle(job, _WAIT_SECONDS)
     if job.status == DONE:
@@ -119,7 +121,7 @@ def _settled(job: Job, done_message: str):  # noqa: ANN202
 
 @bp.get("/auftraege/<id:job_id>")
 @signed_in
-def job(job_id: int):  # noqa: ANN201
+def job(job_id: int) -> ResponseReturnValue:
     found = server().writer.get(job_id)
     if found is None:
         abort(404)
@@ -128,7 +130,7 @@ def job(job_id: int):  # noqa: ANN201
 
 @bp.route("/dokumente/<id:document_id>", methods=["GET", "POST"])
 @signed_in
-def edit(document_id: int):  # noqa: ANN201
+def edit(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     if request.method == "POST":
         try:
@@ -146,7 +148,7 @@ def edit(document_id: int):  # noqa: ANN201
 
 @bp.post("/dokumente/<id:document_id>/ersetzen")
 @signed_in
-def replace(document_id: int):  # noqa: ANN201
+def replace(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     file = request.files.get("file")
     if file is None or not file.filename:
@@ -163,7 +165,7 @@ def replace(document_id: int):  # noqa: ANN201
 
 @bp.post("/dokumente/<id:document_id>/loeschen")
 @signed_in
-def delete(document_id: int):  # noqa: ANN201
+def delete(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     job = server().writer.delete(document_id)
     if problem := _settled(job, f"„{record.metadata.title or record.file_name}“ wurde gelöscht."):

@@ -6,6 +6,7 @@ import dataclasses
 import re
 
 from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from kb.core.documents import DocumentRecord, SearchFilters
@@ -48,7 +49,7 @@ def _helpers() -> dict:
 
 
 @bp.get("/")
-def search():  # noqa: ANN201
+def search() -> ResponseReturnValue:
     args = request.args
     query = args.get("q", "").strip()
     with server().reading() as kb:
@@ -104,7 +105,7 @@ def _with(args: MultiDict, **changes: object) -> dict:
 
 
 @bp.get("/passage/<id:passage_id>")
-def passage(passage_id: int):  # noqa: ANN201
+def passage(passage_id: int) -> ResponseReturnValue:
     with server().reading() as kb:
         try:
             found, document = kb.passage(passage_id)
@@ -115,7 +116,7 @@ def passage(passage_id: int):  # noqa: ANN201
 
 
 @bp.get("/dokumente")
-def documents():  # noqa: ANN201
+def documents() -> ResponseReturnValue:
     county, topic, doc_type = (request.args.get(k, "").strip() for k in ("county", "topic", "type"))
     with server().reading() as kb:
         found = [
@@ -132,7 +133,7 @@ def documents():  # noqa: ANN201
 
 
 @bp.get("/dokumente/<id:document_id>")
-def document(document_id: int):  # noqa: ANN201
+def document(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     with server().reading() as kb:
         passages = kb.passages(document_id)
@@ -140,7 +141,7 @@ def document(document_id: int):  # noqa: ANN201
 
 
 @bp.get("/dokumente/<id:document_id>/original")
-def original(document_id: int):  # noqa: ANN201
+def original(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     with server().reading() as kb:
         path = kb.original(record)
@@ -150,5 +151,5 @@ def original(document_id: int):  # noqa: ANN201
 
 
 @bp.get("/hilfe")
-def help_page():  # noqa: ANN201
+def help_page() -> ResponseReturnValue:
     return render_template("help.html", doc_types=DOC_TYPES, topics=TOPICS)

@@ -4,6 +4,6 @@ It composes ``ingest`` (files to passages) and ``index`` (vectors and keywords) 
 catalogue; callers above it never import those two packages.
 """
 
-from kb.service.knowledge import KnowledgeBase, find_document
+from kb.service.knowledge import KnowledgeBase
 
-__all__ = ["KnowledgeBase", "find_document"]
+__all__ = ["KnowledgeBase"]

@@ -50,7 +50,7 @@ def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 
 
-def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, int], None] | None = None):  # noqa: ANN201
+def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, int], None] | None = None):
     """A knowledge base of the set's corpus under ``<data_dir>/eval/<name>-<fingerprint>``,
     built on first use and reused while the corpus is unchanged."""
     from kb.service.knowledge import KnowledgeBase

@@ -245,7 +245,3 @@ class KnowledgeBase:
         publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)
-
-
-def find_document(kb: KnowledgeBase, key: str) -> DocumentRecord:
-    return kb.find_document(key)

@@ -20,7 +20,7 @@ def writing(method: Callable[..., T]) -> Callable[..., T]:
     """Run a KnowledgeBase method under its data directory's write lock, on fresh indexes."""
 
     @functools.wraps(method)
-    def locked(self, *args: object, **kwargs: object) -> T:  # noqa: ANN001
+    def locked(self, *args: object, **kwargs: object) -> T:
         path: Path = self.config.data_dir / "write.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a") as lock:
