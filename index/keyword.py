@@ -233,7 +233,10 @@ class KeywordIndex:
         searcher = self._current_searcher()
         clauses = [q.Term(field, term) for field in _TEXT_FIELDS for term in terms]
         results = searcher.search(q.Or(clauses), limit=limit, filter=_filter_query(filters), terms=False, optimize=True)
-        return [(int(hit["passage_id"]), float(hit.score)) for hit in results]
+        # Equal scores are ordered by passage id: Whoosh orders them by its internal document
+        # numbers, which segment merges reshuffle, so rankings would differ between an index
+        # grown by many commits and the same passages rebuilt in one.
+        return sorted(((int(hit["passage_id"]), float(hit.score)) for hit in results), key=lambda h: (-h[1], h[0]))
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
