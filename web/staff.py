@@ -12,6 +12,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
 from kb.core.access import LABELS, LEVELS
+from kb.core.documents import DocumentRecord
 from kb.core.errors import DocumentNotFound, Forbidden, KbError, UploadRefused
 from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, metadata_from
 from kb.service.accounts import Account
@@ -38,7 +39,7 @@ def signed_in(view: Callable) -> Callable:
     return checked
 
 
-def _changeable(document_id: int) -> ResponseReturnValue:
+def _changeable(document_id: int) -> DocumentRecord:
     """The document if this account may change it: hidden ones are 404, others' 403."""
     with server().reading(viewer()) as kb:
         try:
@@ -164,8 +165,10 @@ def edit(document_id: int) -> ResponseReturnValue:
     record = _changeable(document_id)
     if request.method == "POST":
         try:
+            given = metadata_from(_form_metadata(), source="Metadaten")
+            given.visibility = given.visibility or record.metadata.visibility  # never opened by omission
             with server().reading(viewer()) as kb:
-                metadata = kb.placed(metadata_from(_form_metadata(), source="Metadaten"))
+                metadata = kb.placed(given)
         except Forbidden as error:
             return render_template("staff/edit.html", document=record, problem=str(error)), 403
         except KbError as error:
