@@ -10,6 +10,7 @@ from PIL import Image
 
 from ingest.blocks import key, page_blocks
 from ingest.headings import styled_headings
+from ingest.metadata import plausible_title
 from ingest.normalize import clean_text, has_text, strip_running_lines
 from ingest.ocr import MAX_PIXELS, OcrSettings, PageText, Progress, read_pages, unavailable
 from ingest.pdftext import body_size, draws_large_image, page_lines, page_text
@@ -90,7 +91,7 @@ def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress |
         blocks=blocks,
         page_count=len(pages),
         pages_without_text=[number for number in empty if number not in read],
-        metadata=Metadata(title=_meta_title(metadata)),
+        metadata=Metadata(title=_title(_meta_title(metadata), blocks)),
         created=_meta_date(metadata),
         ocr_pages=sorted(read),
         warnings=warnings,
@@ -148,6 +149,15 @@ def _outline_titles(reader: object) -> dict[str, int]:
     except Exception:  # a broken outline costs only the headings, never the text
         return {}
     return titles
+
+
+def _title(declared: str | None, blocks: list[Block]) -> str | None:
+    """The declared title if it is one, else the first heading of the top level."""
+    if plausible_title(declared):
+        return declared
+    headings = [block for block in blocks if block.kind == "heading"]
+    top = min((block.level for block in headings), default=0)
+    return next((block.text for block in headings if block.level == top), None)
 
 
 def _meta_title(metadata: object) -> str | None:
