@@ -204,16 +204,17 @@ def detect_year(title: str, text: str, created: str | None) -> int | None:
     latest = date.today().year + 1
     made = int(created[:4]) if created and created[:4].isdigit() and 1990 <= int(created[:4]) <= latest else None
     opening = text[:3000]
-    printed = (
-        r"\bstand:?\s+(?:\d{1,2}\.\s*)?(?:(?:" + _MONTHS + r")\s+)?" + _YEAR,
-        r"\bstand:?\s+\d{1,2}\.\d{1,2}\." + _YEAR + r"\b",
-        r"\d{1,2}\.\s*(?:" + _MONTHS + r")\s+" + _YEAR,
+    stand = r"\bstand:?\s+(?:\d{1,2}\.\s*)?(?:(?:" + _MONTHS + r")\s+|\d{1,2}\.\d{1,2}\.)?" + _YEAR
+    dates = (
+        r"(?:\d{1,2}\.\s*)?(?:" + _MONTHS + r")\s+" + _YEAR,
         r"(?<![\d.])\d{1,2}\.\d{1,2}\." + _YEAR + r"\b",
+        r"\b" + _YEAR + r"-\d{2}-\d{2}\b",
     )
-    for pattern in printed:
-        match = re.search(pattern, opening, re.IGNORECASE)
-        if match and 1990 <= int(match.group(1)) <= latest:
-            return int(match.group(1))
+    found = [m for m in re.finditer(stand, opening, re.IGNORECASE) if 1990 <= int(m.group(1)) <= latest]
+    if not found:  # no "Stand:": the first date printed
+        found = [m for p in dates for m in re.finditer(p, opening, re.IGNORECASE) if 1990 <= int(m.group(1)) <= latest]
+    if found:
+        return int(min(found, key=lambda m: m.start()).group(1))
     for match in re.finditer(_YEAR, title or ""):
         if 1990 <= int(match.group(1)) <= min(latest, made or latest):
             return int(match.group(1))

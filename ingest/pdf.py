@@ -152,12 +152,10 @@ def _outline_titles(reader: object) -> dict[str, int]:
 
 
 def _title(declared: str | None, blocks: list[Block]) -> str | None:
-    """The declared title if it is one, else the first heading of the top level."""
+    """The declared title if it is one, else the first heading (of the first page that has one)."""
     if plausible_title(declared):
         return declared
-    headings = [block for block in blocks if block.kind == "heading"]
-    top = min((block.level for block in headings), default=0)
-    return next((block.text for block in headings if block.level == top), None)
+    return next((block.text for block in blocks if block.kind == "heading"), None)
 
 
 def _meta_title(metadata: object) -> str | None:
