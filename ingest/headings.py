@@ -73,3 +73,19 @@ def _plausible(text: str) -> bool:
         and not _TABLE_ROW.search(text)
         and not text.startswith(("•", "-", "–", "▪", "\uf0b7", "*"))
     )
+
+
+def cover_title(lines: list[Line]) -> str | None:
+    """The largest type on a title page (its consecutive lines joined), when it has a real word."""
+    sized = [(line, clean_text(line.text).replace("\n", " ").strip()) for line in lines if line.size]
+    sized = [(line, text) for line, text in sized if _WORD.search(text)]
+    if not sized:
+        return None
+    largest = max(line.size for line, _ in sized)
+    title: list[str] = []
+    for line, text in sized:
+        if abs(line.size - largest) < 0.5:
+            title.append(text)
+        elif title:
+            break
+    return " ".join(title[:3]) or None

@@ -242,6 +242,16 @@ def plausible_title(title: str | None) -> bool:
     return bool(title and title.strip()) and not _NOT_A_TITLE.search(title.strip())  # type: ignore[union-attr]
 
 
+def readable_file_title(title: str | None) -> str | None:
+    """A title written as a file name made of words („KWW-Datenkompass_Hessen_26-06-2024“) with
+    spaces for its underscores; None for paths, „Microsoft Word - …“ and names of few words."""
+    if not title or "\\" in title or re.match(r"microsoft ", title, re.IGNORECASE):
+        return None
+    spaced = " ".join(re.sub(r"\.(?:docx?|pptx?|pdf|indd|odt)$", "", title.strip(), flags=re.IGNORECASE).split("_"))
+    words = re.findall(r"\b[A-ZÄÖÜ][^\W\d_]{3,}", spaced)
+    return spaced if len(words) >= 2 else None
+
+
 def detect_metadata(title: str | None, text: str, format: str, created: str | None = None) -> Metadata:
     return Metadata(
         county=detect_county(title or "", text),

@@ -9,11 +9,11 @@ from pathlib import Path
 from PIL import Image
 
 from ingest.blocks import key, page_blocks
-from ingest.headings import styled_headings
-from ingest.metadata import plausible_title
+from ingest.headings import cover_title, styled_headings
+from ingest.metadata import plausible_title, readable_file_title
 from ingest.normalize import clean_text, has_text, strip_running_lines
 from ingest.ocr import MAX_PIXELS, OcrSettings, PageText, Progress, read_pages, unavailable
-from ingest.pdftext import body_size, draws_large_image, page_lines, page_text
+from ingest.pdftext import Line, body_size, draws_large_image, page_lines, page_text
 from kb.documents import Block, LoadedDocument, Metadata
 from kb.errors import IngestError
 
@@ -91,7 +91,7 @@ def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress |
         blocks=blocks,
         page_count=len(pages),
         pages_without_text=[number for number in empty if number not in read],
-        metadata=Metadata(title=_title(_meta_title(metadata), blocks)),
+        metadata=Metadata(title=_title(_meta_title(metadata), lines)),
         created=_meta_date(metadata),
         ocr_pages=sorted(read),
         warnings=warnings,
@@ -151,11 +151,14 @@ def _outline_titles(reader: object) -> dict[str, int]:
     return titles
 
 
-def _title(declared: str | None, blocks: list[Block]) -> str | None:
-    """The declared title if it is one, else the first heading (of the first page that has one)."""
+def _title(declared: str | None, pages: list[list[Line]]) -> str | None:
+    """The declared title if it is one (or a file name made of words), else the largest type on
+    the first page with text."""
     if plausible_title(declared):
         return declared
-    return next((block.text for block in blocks if block.kind == "heading"), None)
+    if readable_file_title(declared):
+        return readable_file_title(declared)
+    return next((title for lines in pages if (title := cover_title(lines))), None)
 
 
 def _meta_title(metadata: object) -> str | None:

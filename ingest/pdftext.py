@@ -27,7 +27,7 @@ class Line:
     left: float
     bottom: float
     top: float
-    size: float  # glyph height (loose box) of its first letter: the font size as drawn
+    size: float  # type size of its first letter as drawn (font size times the text matrix's scale)
     bold: bool
 
 
@@ -41,6 +41,7 @@ def page_lines(page: object) -> list[Line]:
         lines = []
         name = ctypes.create_string_buffer(128)
         flags = ctypes.c_int()
+        matrix = raw.FS_MATRIX()
         separator = "\r\n" if "\r\n" in text else "\n"
         position = 0
         for raw_line in text.split(separator):
@@ -52,10 +53,13 @@ def page_lines(page: object) -> list[Line]:
                 continue
             index = start + first
             left, bottom, _, top = textpage.get_charbox(index, loose=True)
+            raw.FPDFText_GetMatrix(textpage, index, ctypes.byref(matrix))
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            size = raw.FPDFText_GetFontSize(textpage, index) * scale or top - bottom
             raw.FPDFText_GetFontInfo(textpage, index, name, len(name), ctypes.byref(flags))
             font = name.value.decode("latin-1").lower()
             bold = bool(flags.value & _FORCE_BOLD) or any(word in font for word in _BOLD_NAMES)
-            lines.append(Line(line_text, left, bottom, top, top - bottom, bold))
+            lines.append(Line(line_text, left, bottom, top, size, bold))
         return lines
     finally:
         textpage.close()
@@ -92,12 +96,15 @@ def page_text(lines: list[Line], height: float, body: float) -> str:
 
 
 def _new_frame(previous: Line, line: Line) -> bool:
-    """Whether ``line`` starts a new block: it jumps up the page, leaves a gap, or changes size."""
+    """Whether ``line`` starts a new block: it jumps up the page, leaves a gap, or changes size.
+    A piece on the same line (after a footnote mark or a change of font) continues it."""
+    if line.bottom < previous.top and line.top > previous.bottom:
+        return False
     gap = previous.bottom - line.top
     return (
-        gap < -0.5 * line.size
+        line.top > previous.top  # up the page: the next column or box
         or gap > 0.8 * max(line.size, previous.size)
-        or (abs(line.size - previous.size) > 0.15 * max(line.size, previous.size))
+        or abs(line.size - previous.size) > 0.15 * max(line.size, previous.size)
     )
 
 

@@ -15,7 +15,14 @@ from fpdf import FPDF
 from PIL import Image
 
 from ingest import load
-from ingest.metadata import detect_county, detect_metadata, detect_topics, detect_year, plausible_title
+from ingest.metadata import (
+    detect_county,
+    detect_metadata,
+    detect_topics,
+    detect_year,
+    plausible_title,
+    readable_file_title,
+)
 from ingest.ocr import OcrSettings
 from ingest.splitter import Splitter
 from tests.pdfgen import latin1
@@ -149,12 +156,20 @@ def test_footnotes_follow_the_body_and_side_boxes_stay_blocks_of_their_own(tmp_p
         pdf.set_xy(20, 20)
         pdf.multi_cell(110, 6, latin1(f"Kapitel {page}: {source} und Kreis berichten. " + BODY * 2))
         pdf.text(140, 24, latin1(f"Kasten: {source}"))
+        lead = f"Die Daten vom {source.split()[0]}"
+        pdf.text(20, 120, latin1(lead))
+        width = pdf.get_string_width(latin1(lead))
+        pdf.set_font("Helvetica", size=7)
+        pdf.text(20 + width, 118, "5")  # a footnote mark
+        pdf.set_font("Helvetica", size=11)
+        pdf.text(22 + width, 120, latin1(f"unterscheiden sich je {source}."))
     document = load(_save(pdf, tmp_path / "bericht.pdf"), max_bytes=50 * MB)
     first = [block.text for block in document.blocks if block.page == 1]
 
     assert first[-1].startswith("1 Quelle: Statistisches Landesamt")
     assert first[0].startswith("Kapitel 1: Statistisches Landesamt")
     assert "Kasten: Statistisches Landesamt" in first  # its own block, not inside the body text
+    assert any("Die Daten vom Statistisches" in text and "unterscheiden sich" in text for text in first)
     assert not _headings(document)
 
 
@@ -195,6 +210,10 @@ def test_headings_come_from_type_and_numbering_never_from_labels_footnotes_or_li
         pdf.set_xy(20, 40)
         pdf.multi_cell(170, 6, latin1(BODY))
         pdf.text(20, 80, latin1("1. Die Gemeinden melden ihre Verbräuche"))
+        pdf.set_font("Helvetica", "B", size=11)
+        pdf.text(20, 95, latin1(f"{number}.2 Datenlage der Gemeinden"))  # bold at body size: numbering decides
+        pdf.set_font("Helvetica", size=11)
+        pdf.text(20, 102, latin1("Die Daten liegen bei den Netzbetreibern."))
         pdf.set_font("Helvetica", size=16)
         pdf.text(120, 120, "84 GWh/a")  # a chart label in large type
         pdf.set_font("Helvetica", size=8)
@@ -204,8 +223,10 @@ def test_headings_come_from_type_and_numbering_never_from_labels_footnotes_or_li
     assert headings == [
         (1, "4 Energie- und CO2-Bilanz"),
         (2, "4.1 Systematik der Bilanz"),
+        (2, "4.2 Datenlage der Gemeinden"),
         (1, "5 Maßnahmen 2030"),
         (2, "5.1 Systematik der Bilanz"),
+        (2, "5.2 Datenlage der Gemeinden"),
     ]
 
 
@@ -249,6 +270,11 @@ def test_titles_that_are_paths_or_file_names_fall_back_to_the_first_heading(tmp_
     assert load(_save(pdf, tmp_path / "k.pdf"), max_bytes=MB).metadata.title == (
         "Integriertes Klimaschutzkonzept Hohenwalde"
     )
+
+
+def test_a_title_written_as_a_file_name_of_words_is_kept_readable():
+    assert readable_file_title("KWW-Datenkompass_Hessen_26-06-2024") == "KWW-Datenkompass Hessen 26-06-2024"
+    assert readable_file_title("Bericht_2013_05_14_wildt") is None
 
 
 def test_the_printed_date_wins_over_target_years_and_file_dates():
