@@ -55,7 +55,14 @@ class PageText:
         return sum(c for _, c in self.paragraphs) / len(self.paragraphs) if self.paragraphs else 0.0
 
     def blocks(self) -> list[Block]:
-        return [block for text, conf in self.paragraphs for block in page_blocks(text, self.page, {}, round(conf, 1))]
+        """Paragraphs only: without the type's size a numbered list item on a scanned measure sheet
+        („2. Interessenabfrage …“) cannot be told from a heading, and a false one would carry
+        into the next sheets; the page keeps the heading of the text around it."""
+        return [
+            block
+            for text, conf in self.paragraphs
+            for block in page_blocks(text, self.page, {}, round(conf, 1), by_numbering=False)
+        ]
 
 
 def unavailable(settings: OcrSettings) -> str | None:

@@ -34,6 +34,7 @@ SHEET = [
     "Maßnahme M7: Energieberatung in den Rathäusern",
     "Ziel: Jede Gemeinde bietet monatlich eine kostenlose Energieberatung für Hauseigentümer an.",
     "Verantwortlich: Klimaschutzmanagement des Kreises gemeinsam mit der Verbraucherzentrale.",
+    "2. Beratung in jedem Rathaus",
 ]
 BODY = (
     "Die Gemeinden des Kreises stimmen ihre Wärmeplanung ab und teilen Daten über die Netze. "
@@ -96,6 +97,7 @@ def test_an_image_page_under_a_running_header_is_read_by_ocr_and_a_blank_page_is
     assert document.ocr_pages == [4]
     sheet_text = " ".join(block.text for block in document.blocks if block.page == 4)
     assert "Energieberatung" in sheet_text and "Verbraucherzentrale" in sheet_text
+    assert not _headings(document)  # the numbered list item on the scanned sheet is no heading
     assert document.pages_without_text == [5]
     assert not document.warnings  # no "Texterkennung fehlgeschlagen (ValueError: All-NaN slice)"
 
