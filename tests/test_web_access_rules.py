@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 
 import pytest
 
@@ -131,9 +132,10 @@ def test_an_editor_changes_the_own_countys_documents_and_uploads_into_the_own_co
         data={"files": (io.BytesIO(b"# Okapientwurf\n\nKlimaschutz der Gemeinden."), "okapi.md"), "csrf_token": token},
     )
     job = client.get(upload.headers["Location"])
-    for _ in range(300):
+    for _ in range(600):  # up to a minute: the job shares two cores with the rest of the suite
         if b'data-job-status="done"' in job.data or b'data-job-status="failed"' in job.data:
             break
+        time.sleep(0.1)
         job = client.get(upload.headers["Location"])
     assert b'data-job-status="done"' in job.data
     listed = client.get("/dokumente").get_data(as_text=True)
