@@ -131,7 +131,9 @@ def ingest(
             elif result.message and result.outcome in ("added", "updated"):
                 click.echo(f"Hinweis: {result.file}: {result.message}")
         click.echo(report.summary())
-    if report.failed:
+        if report.stopped:
+            click.echo(f"Fehler: {report.stopped}", err=True)
+    if report.failed or report.stopped:
         ctx.exit(1)
 
 

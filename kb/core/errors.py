@@ -38,6 +38,17 @@ class Forbidden(KbError):
     """The asker may see this document but not change it (or not place it in that county)."""
 
 
+class DiskFull(KbError):
+    """The data directory's file system is full: the batch stops, what was finished stays."""
+
+    def __init__(self, data_dir: object) -> None:
+        super().__init__(
+            f"Kein Speicherplatz mehr im Datenverzeichnis {data_dir}: bitte dort Platz schaffen (oder "
+            "KB_DATA_DIR auf ein größeres Laufwerk legen) und die Aufnahme erneut starten, bereits "
+            "aufgenommene Dateien bleiben erhalten."
+        )
+
+
 class InvalidQuery(KbError):
     pass
 

@@ -1,9 +1,11 @@
-"""File helpers shared by every layer: content hashes and atomic writes."""
+"""File helpers shared by every layer: content hashes, atomic writes, a full disk recognised."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,3 +44,15 @@ def atomic_path(target: Path) -> Iterator[Path]:
         os.fsync(folder)
     finally:
         os.close(folder)
+
+
+def is_disk_full(error: BaseException) -> bool:
+    """Whether ``error`` means the file system ran out of space (or quota).
+
+    OSError carries the errno; SQLite says SQLITE_FULL; FAISS's RuntimeError only quotes strerror.
+    """
+    if isinstance(error, OSError):
+        return error.errno in (errno.ENOSPC, errno.EDQUOT)
+    if isinstance(error, sqlite3.Error):
+        return getattr(error, "sqlite_errorname", "") == "SQLITE_FULL"
+    return os.strerror(errno.ENOSPC) in str(error)

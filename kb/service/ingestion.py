@@ -11,6 +11,7 @@ import dataclasses
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,8 +24,8 @@ from ingest.ocr import OcrSettings
 from ingest.text import text_document
 from kb.core.access import COUNTY
 from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
-from kb.core.errors import IngestError, KbError
-from kb.core.files import atomic_path, file_sha256
+from kb.core.errors import DiskFull, IngestError, KbError
+from kb.core.files import atomic_path, file_sha256, is_disk_full
 from kb.core.vocabulary import canonical_county
 
 if TYPE_CHECKING:
@@ -53,6 +54,14 @@ class FileResult:
 @dataclass(slots=True)
 class IngestReport:
     files: list[FileResult] = field(default_factory=list)
+    stopped: str | None = None  # why the batch ended before its last file (a full disk)
+
+    def stop(self, reason: str, unsaved: Sequence[int]) -> None:
+        """End the report early; files whose documents could not be saved count as failed."""
+        self.stopped = reason
+        for result in self._stored():
+            if result.document_id in unsaved:
+                result.outcome, result.message = FAILED, reason
 
     def count(self, outcome: str) -> int:
         return sum(1 for f in self.files if f.outcome == outcome)
@@ -90,6 +99,7 @@ class IngestReport:
             "passages": self.passages,
             "pages_without_text": self.pages_without_text,
             "ocr_pages": self.ocr_pages,
+            "stopped": self.stopped,
             "files": [f.as_json() for f in self.files],
         }
 
@@ -168,6 +178,8 @@ class Ingestion:
         except KbError as error:
             return self._failed(path, shown, source_key, error, given)
         except Exception as error:  # a loader library's bug must not abort the batch
+            if is_disk_full(error):
+                raise
             unexpected = IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}")
             return self._failed(path, shown, source_key, unexpected, given)
 
@@ -240,6 +252,26 @@ class Ingestion:
             for document_id in self._waiting:
                 self.kb.catalogue.set_status(document_id, "ready")
         self._waiting.clear()
+
+    @property
+    def waiting(self) -> list[int]:
+        """Documents indexed in memory whose indexes are not saved yet (not ready)."""
+        return list(self._waiting)
+
+    @contextmanager
+    def stopping_on_full_disk(self) -> Iterator[None]:
+        """Turn a full file system into :class:`DiskFull`, after saving what waits if space allows."""
+        try:
+            yield
+        except Exception as error:
+            if not is_disk_full(error):
+                raise
+            try:
+                self.flush()
+            except Exception as again:  # still full: the waiting documents stay pending, redone next time
+                if not is_disk_full(again):
+                    raise
+            raise DiskFull(self.config.data_dir) from error
 
     def _failed(self, path: Path, shown: str, source_key: str, error: KbError, given: Metadata) -> FileResult:
         """Record the failure; a previously ingested version of the file stays searchable.

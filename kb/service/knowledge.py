@@ -13,7 +13,7 @@ from kb.core.access import Access
 from kb.core.config import Config
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters, passage_context
 from kb.core.embedding import Embedder
-from kb.core.errors import DocumentNotFound, PassageNotFound
+from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
 from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
@@ -154,15 +154,21 @@ class KnowledgeBase:
     ) -> IngestReport:
         """Add or update every supported file under ``paths``; a bad file never stops the batch.
 
+        A full disk does: the report says so, and the documents saved before it stay.
+
         ``on_ocr_page(file, done, total)`` follows the pages read by OCR.
         """
         batch = Ingestion(self, on_ocr_page=on_ocr_page)
         report = IngestReport()
-        for result in batch.files(paths, metadata or Metadata()):
-            report.files.append(result)
-            if on_file:
-                on_file(result)
-        batch.flush()
+        try:
+            with batch.stopping_on_full_disk():
+                for result in batch.files(paths, metadata or Metadata()):
+                    report.files.append(result)
+                    if on_file:
+                        on_file(result)
+                batch.flush()
+        except DiskFull as error:
+            report.stop(str(error), unsaved=batch.waiting)
         return report
 
     @writing
@@ -178,8 +184,11 @@ class KnowledgeBase:
     ) -> FileResult:
         """Ingest one checked upload under ``source_key`` (a new key adds, a known key replaces)."""
         batch = Ingestion(self, on_ocr_page=on_ocr_page)
-        result = batch.file(path, metadata, source_key=source_key, shown_name=file_name, checked_format=checked_format)
-        batch.flush()
+        with batch.stopping_on_full_disk():
+            result = batch.file(
+                path, metadata, source_key=source_key, shown_name=file_name, checked_format=checked_format
+            )
+            batch.flush()
         return result
 
     @writing
