@@ -19,8 +19,6 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLES
 
-pytestmark = pytest.mark.model  # the CLI in the namespace loads the real model
-
 NOTES = ["notiz-foerdermittelberatung-talheim-ost.md", "notiz-moorschutz-birkenau-sued.md"]
 
 
@@ -30,6 +28,7 @@ def namespaces_available() -> bool:
     return subprocess.run(["unshare", "-rm", "true"], capture_output=True).returncode == 0
 
 
+@pytest.mark.model  # the CLI in the namespace loads the real model
 @pytest.mark.skipif(not namespaces_available(), reason="unshare -rm (user and mount namespaces) is not permitted here")
 def test_a_full_data_directory_stops_the_batch_with_one_german_sentence(tmp_path: Path):
     batch = tmp_path / "batch"
@@ -76,3 +75,45 @@ def test_a_full_data_directory_stops_the_batch_with_one_german_sentence(tmp_path
     second = json.loads((tmp_path / "second.json").read_text())
     assert (tmp_path / "second.rc").read_text().strip() == "0", (tmp_path / "second.err").read_text()
     assert (second["added"], second["unchanged"], second["stopped"]) == (2, 2, None)
+
+
+UPLOAD_INTO_FULL_DISK = """
+import io, json, os, sys
+from kb.service.accounts import Accounts
+from tests.conftest import make_app, make_config
+from tests.fakes import HashingEmbedder
+
+config = make_config(__import__("pathlib").Path(sys.argv[1]))
+accounts = Accounts(config.catalogue_path)
+key = accounts.create_key("write", "Test")
+accounts.close()
+client = make_app(config, HashingEmbedder()).test_client()
+body = "# Bericht\\n\\nDer Kreis berät die Gemeinden.\\n".encode() + b"Text. " * 200_000
+response = client.post(
+    "/api/v1/documents",
+    headers={"Authorization": f"Bearer {key}"},
+    data={"file": (io.BytesIO(body), "bericht.md")},
+)
+print(json.dumps({"status": response.status_code, "body": response.get_json(),
+                  "left": sorted(os.listdir(config.uploads_dir))}))
+"""
+
+
+@pytest.mark.skipif(not namespaces_available(), reason="unshare -rm (user and mount namespaces) is not permitted here")
+def test_an_upload_into_a_full_data_directory_is_refused_with_507_and_leaves_nothing(tmp_path: Path):
+    data = tmp_path / "data"
+    data.mkdir()
+    script = (
+        f"mount -t tmpfs -o size=600k tmpfs {shlex.quote(str(data))} || exit 90\n"
+        f"exec {shlex.quote(sys.executable)} -c {shlex.quote(UPLOAD_INTO_FULL_DISK)} {shlex.quote(str(data))}"
+    )
+    env = os.environ | {"HF_HUB_OFFLINE": "1", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.splitlines()[-1])
+    assert result["status"] == 507, result
+    assert result["body"]["error"]["code"] == "insufficient_storage"
+    assert result["body"]["error"]["message"].startswith(
+        f"bericht.md: Kein Speicherplatz mehr im Datenverzeichnis {data}:"
+    )
+    assert result["left"] == []  # the partly written upload is removed

@@ -56,7 +56,7 @@ def _kb_error(error: KbError) -> ResponseReturnValue:
 
 @bp.errorhandler(UploadRefused)
 def _upload_refused(error: UploadRefused) -> ResponseReturnValue:
-    status = {"too_large": 413, "unsupported_media_type": 415}.get(error.code, 422)
+    status = {"too_large": 413, "unsupported_media_type": 415, "insufficient_storage": 507}.get(error.code, 422)
     return error_response(status, error.code, error.message)
 
 

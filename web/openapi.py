@@ -34,6 +34,7 @@ def _errors(*statuses: int) -> dict:
         415: "Dateityp nicht unterstützt",
         422: "Nicht verarbeitbar",
         429: "Zu viele Anfragen",
+        507: "Kein Speicherplatz mehr im Datenverzeichnis",
     }
     return {str(s): _json(_ref("Error"), texts[s]) for s in statuses}
 
@@ -442,7 +443,7 @@ def openapi_document() -> dict:
                     "requestBody": _MULTIPART_UPLOAD,
                     "responses": {
                         "202": _json(_ref("Job"), "Aufnahme eingereiht (Location: Auftrag)"),
-                        **_errors(400, 401, 403, 413, 415, 422, 429),
+                        **_errors(400, 401, 403, 413, 415, 422, 429, 507),
                     },
                 },
             },
@@ -486,7 +487,7 @@ def openapi_document() -> dict:
                     "requestBody": _MULTIPART_UPLOAD,
                     "responses": {
                         "202": _json(_ref("Job"), "Ersetzung eingereiht"),
-                        **_errors(400, 401, 403, 404, 413, 415, 422, 429),
+                        **_errors(400, 401, 403, 404, 413, 415, 422, 429, 507),
                     },
                 }
             },

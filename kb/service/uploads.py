@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ingest import check
-from kb.core.errors import IngestError, UnsupportedFormat, UploadRefused
+from kb.core.errors import DiskFull, IngestError, UnsupportedFormat, UploadRefused
+from kb.core.files import is_disk_full
 from kb.core.vocabulary import FORMATS
 
 _UNSAFE = re.compile(r"[^\w .()+,-]", re.UNICODE)
@@ -45,13 +46,14 @@ def stage(stream: BinaryIO, raw_name: str | None, uploads_dir: Path, max_bytes: 
     """Stream an upload into a private folder under ``uploads_dir`` and check it.
 
     Stops reading at ``max_bytes`` (``too_large``) and checks that the content matches the
-    extension (``unsupported_media_type``) and is a readable file (``unprocessable``).
+    extension (``unsupported_media_type``) and is a readable file (``unprocessable``); a full
+    data directory refuses it as ``insufficient_storage``.
     """
     name = safe_file_name(raw_name)
     folder = uploads_dir / secrets.token_hex(8)
-    folder.mkdir(parents=True)
     path = folder / name
     try:
+        folder.mkdir(parents=True)
         written = 0
         with path.open("wb") as out:
             while chunk := stream.read(_CHUNK):
@@ -64,6 +66,11 @@ def stage(stream: BinaryIO, raw_name: str | None, uploads_dir: Path, max_bytes: 
         except IngestError as error:
             code = "unsupported_media_type" if isinstance(error, UnsupportedFormat) else "unprocessable"
             raise UploadRefused(code, f"{name}: {error.problem}") from None
+    except OSError as error:
+        shutil.rmtree(folder, ignore_errors=True)
+        if is_disk_full(error):
+            raise UploadRefused("insufficient_storage", f"{name}: {DiskFull(uploads_dir.parent)}") from None
+        raise
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
