@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from ingest.normalize import join_hyphenated
 from ingest.sentences import split_sentences
-from kb.core.documents import Block, PassageDraft, passage_context
+from kb.core.documents import Block, PageMarks, PassageDraft, passage_context
 
 _ENDS_SENTENCE = re.compile(r"[.!?:;…\"'»«“”)\]]\s*$")
 _MAX_HEADING_WORDS = 40
@@ -163,6 +163,7 @@ class Splitter:
         if tokens > self.max_tokens:
             raise ValueError(f"a passage of {tokens} tokens exceeds the limit of {self.max_tokens}")
         pages = [p for unit in group for p in (unit.page_start, unit.page_end) if p is not None]
+        marks = _page_marks(group, text)
         return [
             PassageDraft(
                 ordinal=ordinal,
@@ -174,6 +175,7 @@ class Splitter:
                 char_end=group[-1].end,
                 token_count=tokens,
                 ocr_confidence=_mean_confidence(group),
+                page_marks=marks if len(marks) > 1 else (),
             )
         ]
 
@@ -188,6 +190,18 @@ def _join(units: list[_Unit]) -> str:
         new_line = unit.block != previous.block and not _ENDS_SENTENCE.search(previous.text)
         parts.append(("\n" if new_line else " ") + unit.text)
     return "".join(parts)
+
+
+def _page_marks(units: list[_Unit], text: str) -> PageMarks:
+    """Where each page begins in the joined ``text``: a sentence is cited by the page it starts on."""
+    marks: list[tuple[int, int]] = []
+    offset = 0
+    for unit in units:
+        offset = text.index(unit.text, offset)
+        if unit.page_start is not None and (not marks or marks[-1][1] != unit.page_start):
+            marks.append((offset, unit.page_start))
+        offset += len(unit.text)
+    return tuple(marks)
 
 
 def _mean_confidence(parts: Sequence[_Unit | Block]) -> float | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from index.embedder import TokenCounter
 from ingest.splitter import Splitter
-from kb.core.documents import Block, passage_context
+from kb.core.documents import Block, Passage, passage_context
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,23 @@ def test_a_sentence_broken_by_a_page_break_is_rejoined_with_both_pages(counter: 
     (draft,) = splitter(counter).split(blocks)
     assert draft.text == "Der Kreis fördert die Wärmeplanung in allen Gemeinden."
     assert (draft.page_start, draft.page_end) == (7, 8)
+
+
+def test_each_sentence_of_a_passage_over_three_pages_knows_its_own_page(counter: TokenCounter):
+    blocks = [Block(SENTENCES[0], 12), Block(SENTENCES[1], 13), Block(SENTENCES[2] + " Der Kreis trägt die", 13)]
+    blocks.append(Block("anteiligen Kosten zur Hälfte. " + SENTENCES[3], 15))
+    (draft,) = splitter(counter, target=200).split(blocks)
+    assert (draft.page_start, draft.page_end) == (12, 15)
+    passage = Passage(1, 1, *dataclasses.astuple(draft))
+    pages = {sentence: passage.page_at(draft.text.index(sentence)) for sentence in SENTENCES[:4]}
+    assert pages == {SENTENCES[0]: 12, SENTENCES[1]: 13, SENTENCES[2]: 13, SENTENCES[3]: 15}
+    # the sentence broken by the page break is cited by the page it starts on
+    assert passage.page_at(draft.text.index("Der Kreis trägt die anteiligen Kosten")) == 13
+
+
+def test_a_passage_on_one_page_needs_no_marks(counter: TokenCounter):
+    (draft,) = splitter(counter, target=200).split([Block(" ".join(SENTENCES[:3]), 4)])
+    assert draft.page_marks == () and Passage(1, 1, *dataclasses.astuple(draft)).page_at(50) == 4
 
 
 def test_nothing_exceeds_the_model_limit_and_nothing_is_lost(counter: TokenCounter):

@@ -15,6 +15,7 @@ from kb.core.documents import Metadata
 from kb.core.errors import KbError
 from kb.service import KnowledgeBase
 from kb.service.accounts import Accounts
+from kb.service.catalogue import MIGRATIONS
 from kb.service.visible import VisibleKnowledge
 from tests.access_corpus import OTHER, OWN, QUERY, build
 from tests.conftest import make_config
@@ -88,7 +89,8 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 
 
 def _downgrade(data) -> None:
-    """Turn a data directory into one written before visibility levels (schema 3, old keyword schema)."""
+    """Turn a data directory into one written before visibility levels (schema 3, old keyword schema)
+    and before page marks."""
     from whoosh import index
 
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
@@ -99,6 +101,7 @@ def _downgrade(data) -> None:
             ("api_keys", "county"),
             ("api_keys", "visibility"),
             ("api_keys", "rate_limit"),
+            ("passages", "page_marks"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         db.execute("PRAGMA user_version = 3")
@@ -117,7 +120,7 @@ def test_an_older_data_directory_upgrades_in_place(tmp_path, fake_embedder):
     _downgrade(config.data_dir)
 
     knowledge = KnowledgeBase(config, embedder=fake_embedder)
-    assert knowledge.catalogue.schema_version == 4
+    assert knowledge.catalogue.schema_version == len(MIGRATIONS)
     assert {d.metadata.visibility for d in knowledge.documents()} == {"network"}  # the stated level
     assert knowledge.check().ok, knowledge.check().lines()  # the keyword index was given the levels
     anonymous, network = (

@@ -57,6 +57,11 @@ class LoadedDocument:
     warnings: list[str] = field(default_factory=list)  # problems that cost part of the document
 
 
+# Where a passage's text moves to another page: (offset into the text, page from there on), in
+# order; empty when the passage lies on one page (or was stored before pages were marked).
+PageMarks = tuple[tuple[int, int], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class PassageDraft:
     """A passage before it has a catalogue id."""
@@ -70,6 +75,7 @@ class PassageDraft:
     char_end: int
     token_count: int
     ocr_confidence: float | None = None  # set when the text (or part of it) comes from OCR
+    page_marks: PageMarks = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,16 @@ class Passage:
     char_end: int
     token_count: int
     ocr_confidence: float | None = None  # set when the text (or part of it) comes from OCR
+    page_marks: PageMarks = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page on which the text at ``offset`` (into ``text``) starts."""
+        page = self.page_start
+        for start, mark in self.page_marks:
+            if start > offset:
+                break
+            page = mark
+        return page
 
 
 @dataclass(slots=True)

@@ -85,6 +85,11 @@ MIGRATIONS: tuple[str, ...] = (
         CHECK (visibility IN ('public', 'network', 'county'));
     ALTER TABLE api_keys ADD COLUMN rate_limit TEXT;
     """,
+    # The page each part of a passage is on, so a quoted sentence cites its own page (issue 15).
+    # Passages from before have none: their sentences cite the passage's first page, as before.
+    """
+    ALTER TABLE passages ADD COLUMN page_marks TEXT;  -- JSON [[offset, page], ...] or NULL
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
@@ -94,7 +99,7 @@ _DOCUMENT_COLUMNS = (
 )
 _PASSAGE_COLUMNS = (
     "id, document_id, ordinal, text, page_start, page_end, heading_path, char_start, char_end, token_count, "
-    "ocr_confidence"
+    "ocr_confidence, page_marks"
 )
 
 
@@ -262,7 +267,8 @@ class Catalogue:
         for draft in drafts:
             cursor = self._db.execute(
                 "INSERT INTO passages (document_id, ordinal, text, page_start, page_end, "
-                "heading_path, char_start, char_end, token_count, ocr_confidence) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "heading_path, char_start, char_end, token_count, ocr_confidence, page_marks) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     document_id,
                     draft.ordinal,
@@ -274,6 +280,7 @@ class Catalogue:
                     draft.char_end,
                     draft.token_count,
                     draft.ocr_confidence,
+                    json.dumps(draft.page_marks) if draft.page_marks else None,
                 ),
             )
             stored.append(Passage(int(cursor.lastrowid), document_id, *dataclasses.astuple(draft)))
@@ -412,6 +419,7 @@ def _passage(row: sqlite3.Row) -> Passage:
         char_end=row["char_end"],
         token_count=row["token_count"],
         ocr_confidence=row["ocr_confidence"],
+        page_marks=tuple(tuple(mark) for mark in json.loads(row["page_marks"] or "[]")),
     )
 
 

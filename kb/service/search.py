@@ -190,15 +190,15 @@ class Searcher:
         from ingest.sentences import split_sentences
 
         result = self.search(query, filters=filters, limit=limit)
-        candidates: list[tuple[str, Hit]] = []
+        candidates: list[tuple[str, Hit, int]] = []
         for hit in result.hits:
             text = hit.passage.text
-            candidates += [(text[a:b], hit) for a, b in split_sentences(text) if len(text[a:b].split()) >= 4]
+            candidates += [(text[a:b], hit, a) for a, b in split_sentences(text) if len(text[a:b].split()) >= 4]
         if not candidates:
             return Answer(result.query, [], result.hits, filters)
         question = self.embedder.embed_query(result.query)
         vectors = self.embedder.embed_passages(
-            [passage_context(hit.passage.heading_path, sentence) for sentence, hit in candidates]
+            [passage_context(hit.passage.heading_path, sentence) for sentence, hit, _ in candidates]
         )
         scores = vectors @ question
         order = np.argsort(-scores)
@@ -210,7 +210,7 @@ class Searcher:
                 float(scores[i]),
                 candidates[i][1].passage.id,
                 candidates[i][1].document.id,
-                candidates[i][1].passage.page_start,
+                candidates[i][1].passage.page_at(candidates[i][2]),
             )
             for i in chosen
         ]
