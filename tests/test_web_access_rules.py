@@ -79,10 +79,20 @@ def test_search_pages_show_members_more_than_visitors(world):
 def test_every_form_refuses_a_post_without_csrf_token(world):
     world.app.config["WTF_CSRF_ENABLED"] = True
     client = world.client("verwaltung")
+    passage = world.app.extensions["kreiswissen"].kb.catalogue.passage_ids(world.ids["P"])[0]
     posts = [r for r in world.app.url_map.iter_rules() if "POST" in r.methods and not r.rule.startswith("/api/")]
-    assert {r.endpoint for r in posts} >= {"staff.login", "staff.logout", "staff.upload", "staff.edit", "staff.delete"}
+    assert {r.endpoint for r in posts} >= {
+        "staff.login",
+        "staff.logout",
+        "staff.upload",
+        "staff.edit",
+        "staff.delete",
+        "merkliste.add",
+        "merkliste.clear",
+    }
     for rule in posts:
         url = re.sub(r"<(\w+:)?document_id>", str(world.ids["P"]), rule.rule)
+        url = re.sub(r"<(\w+:)?passage_id>", str(passage), url)
         response = client.post(url, data={"title": "Gekapert", "visibility": "public"})
         assert response.status_code == 400, url
     assert client.get("/verwaltung/").status_code == 200  # still signed in: logout was refused too

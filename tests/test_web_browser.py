@@ -145,3 +145,31 @@ def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):
     assert "Klimaschutzpaten in den Ortsteilen" in first.inner_text()
     assert "Landkreis Moorbach" in first.locator(".cite").inner_text()
     page.screenshot(path=ARTIFACTS / "7-found.png", full_page=True)
+
+
+def test_a_member_collects_passages_and_downloads_the_briefing(page, tmp_path: Path):
+    from docx import Document
+
+    page.goto("/verwaltung/anmelden")
+    page.get_by_label("Benutzername").fill("klimaschutz")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto("/?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F")
+    hits = page.locator("ol.hits > li")
+    titles = [hits.nth(i).locator("h3").inner_text() for i in range(2)]
+    for i in range(2):
+        hits.nth(i).get_by_role("button", name=re.compile("^Auf die Merkliste")).click()
+        assert "Auf der Merkliste" in page.locator("ol.hits > li").nth(i).inner_text()
+    page.get_by_role("link", name="Merkliste (2)").click()
+    page.wait_for_selector("form.export")
+    assert serious_violations(page, "merkliste") == []
+    page.screenshot(path=ARTIFACTS / "8-merkliste.png", full_page=True)
+    page.get_by_label("Titel der Word-Datei").fill("Vorlage Ausschuss für Umwelt und Klima")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Als Word-Datei exportieren").click()
+    saved = tmp_path / "merkliste.docx"
+    download.value.save_as(saved)
+    texts = [p.text for p in Document(str(saved)).paragraphs]
+    assert texts[0] == "Vorlage Ausschuss für Umwelt und Klima"
+    assert [t.split(". ", 1)[1] for t in texts if re.match(r"\d\. ", t)] == titles
+    assert sum(t.startswith("Quelle: ") for t in texts) == 2

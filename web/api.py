@@ -9,6 +9,7 @@ error is ``{"error": {"code", "message"}}`` with a fitting status.
 from __future__ import annotations
 
 import functools
+import io
 from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
@@ -16,14 +17,17 @@ from flask.typing import ResponseReturnValue
 
 from kb.core.errors import DocumentNotFound, Forbidden, InvalidQuery, KbError, PassageNotFound, UploadRefused
 from kb.core.vocabulary import metadata_from
+from kb.service.briefing import briefing_docx
+from kb.service.merkliste import MAX_ENTRIES
 from kb.service.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
 from kb.service.uploads import stage_all
 from kb.service.writer import DONE, FAILED, Job
 from web.context import server
 from web.highlight import with_html_highlight
 from web.identity import INVALID, bearer_key, viewer
+from web.merkliste import DOCX_TYPE, MAX_TITLE, passage_link
 from web.openapi import openapi_document
-from web.params import integer, search_filters, search_request
+from web.params import MAX_INTEGER, integer, search_filters, search_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 _WAIT_SECONDS = 60  # metadata edits and deletions: how long a request waits for the writer
@@ -116,6 +120,24 @@ def answer() -> Response:
     for document in data["documents"]:
         document["passages"] = [with_html_highlight(hit) for hit in document["passages"]]
     return jsonify(data)
+
+
+@bp.post("/briefing")
+@require("read")
+def briefing() -> Response:
+    """The passages named in the body as a Word file, each quoted with its citation and link."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise UploadRefused("unsupported_media_type", "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
+    ids, title = body.get("passage_ids"), body.get("title") or ""
+    if not isinstance(ids, list) or not ids or not all(type(i) is int and 0 < i <= MAX_INTEGER for i in ids):
+        raise InvalidQuery("'passage_ids' muss eine Liste von Passagennummern sein, z. B. [12, 40].")
+    if len(ids) > MAX_ENTRIES or not isinstance(title, str) or len(title) > MAX_TITLE:
+        raise InvalidQuery(f"Höchstens {MAX_ENTRIES} Passagen und ein Titel von höchstens {MAX_TITLE} Zeichen.")
+    with server().reading(viewer()) as kb:
+        quotes = kb.quotes(list(dict.fromkeys(ids)))
+    document = briefing_docx(quotes, passage_link, title=title.strip())
+    return send_file(io.BytesIO(document), mimetype=DOCX_TYPE, as_attachment=True, download_name="briefing.docx")
 
 
 @bp.get("/facets")

@@ -386,6 +386,44 @@ def openapi_document() -> dict:
                     "responses": {"200": _json(_ref("Passage"), "Passage"), **read_errors, **_errors(404)},
                 }
             },
+            "/briefing": {
+                "post": {
+                    "summary": "Passagen als Word-Datei für eine Ausschussvorlage: jede wörtlich mit Quelle und Link",
+                    "security": _READ,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["passage_ids"],
+                                    "properties": {
+                                        "passage_ids": {
+                                            "type": "array",
+                                            "items": {"type": "integer", "minimum": 1},
+                                            "minItems": 1,
+                                            "maxItems": 200,
+                                        },
+                                        "title": {"type": "string", "maxLength": 200},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Word-Datei (DOCX)",
+                            "content": {
+                                "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                                    "schema": {"type": "string", "format": "binary"}
+                                }
+                            },
+                        },
+                        **read_errors,
+                        **_errors(404, 415),
+                    },
+                }
+            },
             "/passages/{passage_id}/similar": {
                 "get": {
                     "summary": "Ähnliche Passagen, bevorzugt aus anderen Landkreisen",

@@ -90,6 +90,16 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE passages ADD COLUMN page_marks TEXT;  -- JSON [[offset, page], ...] or NULL
     """,
+    # A member's Merkliste (issue 13): passages collected for a briefing. A passage that goes
+    # (its document replaced or deleted) leaves every list with it.
+    """
+    CREATE TABLE merkliste (
+        owner TEXT NOT NULL,  -- Viewer.id: "user:NAME"
+        passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+        added_at TEXT NOT NULL,
+        PRIMARY KEY (owner, passage_id)
+    );
+    """,
 )
 
 _DOCUMENT_COLUMNS = (

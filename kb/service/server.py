@@ -9,8 +9,10 @@ from contextlib import contextmanager
 
 from kb.core.access import OPERATOR, Viewer
 from kb.core.config import Config
+from kb.core.documents import DocumentRecord, Passage
 from kb.service.accounts import Accounts
 from kb.service.knowledge import KnowledgeBase
+from kb.service.merkliste import Merkliste
 from kb.service.visible import VisibleKnowledge
 from kb.service.writer import Writer
 
@@ -20,6 +22,7 @@ class KnowledgeServer:
         self.config = config
         self.kb = kb
         self.accounts = Accounts(config.catalogue_path)
+        self.merkliste = Merkliste(config.catalogue_path)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
@@ -30,6 +33,17 @@ class KnowledgeServer:
         with self._readers.borrow() as kb:
             kb.refresh()
             yield VisibleKnowledge(kb, viewer)
+
+    def collect(self, viewer: Viewer, passage_id: int) -> None:
+        """Put a passage on the viewer's Merkliste; one they may not see is reported as missing."""
+        with self.reading(viewer) as kb:
+            kb.passage(passage_id)
+        self.merkliste.add(viewer.id, passage_id)
+
+    def collected(self, viewer: Viewer) -> list[tuple[Passage, DocumentRecord]]:
+        """The viewer's Merkliste as they may see it now."""
+        with self.reading(viewer) as kb:
+            return kb.quotes(self.merkliste.passage_ids(viewer.id), strict=False)
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""

@@ -10,6 +10,7 @@ passage is reported exactly like one that does not exist.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 
 from kb.core.access import Viewer
@@ -75,6 +76,19 @@ class VisibleKnowledge:
         if not self._sees(document):
             raise PassageNotFound.numbered(passage_id)
         return found, document
+
+    def quotes(self, passage_ids: Sequence[int], *, strict: bool = True) -> list[tuple[Passage, DocumentRecord]]:
+        """Passages with their documents, in the given order. A missing or hidden one raises
+        :class:`PassageNotFound` when ``strict``, else it is left out (a Merkliste entry whose
+        document has since become hidden)."""
+        found = []
+        for passage_id in passage_ids:
+            try:
+                found.append(self.passage(passage_id))
+            except PassageNotFound:
+                if strict:
+                    raise
+        return found
 
     def original(self, document: DocumentRecord) -> Path | None:
         return self.kb.original(self.document(document.id))

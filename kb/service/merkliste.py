@@ -1,0 +1,51 @@
+"""Each member's Merkliste: the passages they collect while searching, in the order collected."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from kb.core.errors import KbError
+
+MAX_ENTRIES = 200  # a briefing, not an archive
+
+
+class MerklisteFull(KbError):
+    pass
+
+
+class Merkliste:
+    """Passage ids by owner (a :class:`~kb.core.access.Viewer` id). Opens its own connection; the
+    catalogue owns the schema, and removing a passage removes it from every list."""
+
+    def __init__(self, catalogue_path: Path) -> None:
+        from kb.service.catalogue import Catalogue
+
+        Catalogue(catalogue_path).close()  # runs the migrations
+        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self._db.close()
+
+    def add(self, owner: str, passage_id: int) -> None:
+        """Put a passage on the list (again: no change); the caller checked the owner may see it."""
+        if len(self.passage_ids(owner)) >= MAX_ENTRIES:
+            raise MerklisteFull(f"Die Merkliste fasst höchstens {MAX_ENTRIES} Passagen.")
+        self._db.execute(
+            "INSERT OR IGNORE INTO merkliste (owner, passage_id, added_at) VALUES (?, ?, ?)",
+            (owner, passage_id, datetime.now(UTC).isoformat(timespec="seconds")),
+        )
+
+    def remove(self, owner: str, passage_id: int) -> None:
+        self._db.execute("DELETE FROM merkliste WHERE owner = ? AND passage_id = ?", (owner, passage_id))
+
+    def clear(self, owner: str) -> None:
+        self._db.execute("DELETE FROM merkliste WHERE owner = ?", (owner,))
+
+    def passage_ids(self, owner: str) -> list[int]:
+        rows = self._db.execute(
+            "SELECT passage_id FROM merkliste WHERE owner = ? ORDER BY added_at, rowid", (owner,)
+        ).fetchall()
+        return [row[0] for row in rows]
