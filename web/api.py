@@ -19,7 +19,7 @@ from kb.core.errors import DocumentNotFound, Forbidden, InvalidQuery, KbError, P
 from kb.core.vocabulary import metadata_from
 from kb.service.briefing import briefing_docx
 from kb.service.merkliste import MAX_ENTRIES
-from kb.service.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
+from kb.service.presenters import answer_json, citation, county_json, document_json, hit_json, passage_json, search_json
 from kb.service.uploads import stage_all
 from kb.service.writer import DONE, FAILED, Job
 from web.context import server
@@ -138,6 +138,16 @@ def briefing() -> Response:
         quotes = kb.quotes(list(dict.fromkeys(ids)))
     document = briefing_docx(quotes, passage_link, title=title.strip())
     return send_file(io.BytesIO(document), mimetype=DOCX_TYPE, as_attachment=True, download_name="briefing.docx")
+
+
+@bp.get("/counties/<county>")
+@require("read")
+def county(county: str) -> Response:
+    try:
+        profile = server().county_profile(viewer(), county)
+    except KbError:
+        return error_response(404, "not_found", "Diesen Landkreis kennt Kreiswissen nicht.")
+    return jsonify(county_json(profile))
 
 
 @bp.get("/facets")
