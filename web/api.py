@@ -14,10 +14,12 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from werkzeug.datastructures import MultiDict
 
 from kb.core.errors import DocumentNotFound, Forbidden, InvalidQuery, KbError, PassageNotFound, UploadRefused
 from kb.core.vocabulary import metadata_from
 from kb.service.briefing import briefing_docx
+from kb.service.gaps import HELPFUL, UNANSWERED, UNHELPFUL
 from kb.service.merkliste import MAX_ENTRIES
 from kb.service.presenters import answer_json, citation, county_json, document_json, hit_json, passage_json, search_json
 from kb.service.uploads import stage_all
@@ -116,7 +118,10 @@ def search() -> Response:
 def answer() -> Response:
     wanted = search_request(request.args, default_limit=5)
     with server().reading(viewer()) as kb:
-        data = answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters))
+        found = kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters)
+    if not found.hits:
+        server().note(UNANSWERED, wanted.query, wanted.filters, None)
+    data = answer_json(found)
     for document in data["documents"]:
         document["passages"] = [with_html_highlight(hit) for hit in document["passages"]]
     return jsonify(data)
@@ -148,6 +153,32 @@ def county(county: str) -> Response:
     except KbError:
         return error_response(404, "not_found", "Diesen Landkreis kennt Kreiswissen nicht.")
     return jsonify(county_json(profile))
+
+
+@bp.post("/feedback")
+@require("read")
+def feedback() -> tuple[str, int]:
+    """The portal's „hilfreich / nicht hilfreich“: the question and its filters count, nothing else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise UploadRefused("unsupported_media_type", "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
+    query, helpful = body.get("q"), body.get("helpful")
+    if not isinstance(query, str) or not query.strip() or not isinstance(helpful, bool):
+        raise InvalidQuery("Erwartet: 'q' (die Frage) und 'helpful' (true oder false).")
+    filters = search_filters(MultiDict(_filter_items(body)))
+    server().note(HELPFUL if helpful else UNHELPFUL, query, filters, None)
+    return "", 204
+
+
+def _filter_items(body: dict) -> list[tuple[str, str]]:
+    """The search filters of a JSON body, named as in the query string: county, type, topic (each a
+    string or a list), year_from, year_to."""
+    items = []
+    for name in ("county", "type", "topic", "year_from", "year_to"):
+        given = body.get(name)
+        for value in given if isinstance(given, list) else [] if given is None else [given]:
+            items.append((name, str(value)))
+    return items
 
 
 @bp.get("/facets")

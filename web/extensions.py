@@ -16,7 +16,7 @@ csrf = CSRFProtect()
 
 def rate_limits(app: Flask, config: Config) -> Limiter:
     """Per-app limits (in memory): the API per key (each its own limit) or, without one, per
-    client address; staff sign-in per client address."""
+    client address; staff sign-in and the feedback control per client address."""
 
     def api_identity() -> str:
         key = bearer_key()
@@ -32,4 +32,6 @@ def rate_limits(app: Flask, config: Config) -> Limiter:
     limiter.limit(api_limit, key_func=api_identity)(app.blueprints["api"])
     login = app.view_functions["staff.login"]
     app.view_functions["staff.login"] = limiter.limit(config.login_rate_limit, methods=["POST"])(login)
+    feedback = app.view_functions["gaps.feedback"]
+    app.view_functions["gaps.feedback"] = limiter.limit(config.api_rate_limit)(feedback)
     return limiter

@@ -60,14 +60,14 @@ def add(passage_id: int) -> ResponseReturnValue:
         server().collect(viewer(), passage_id)
     except PassageNotFound:
         abort(404)
-    return redirect(_back())  # back at the hit, whose button now says „Auf der Merkliste“
+    return redirect(local_target())  # back at the hit, whose button now says „Auf der Merkliste“
 
 
 @bp.post("/<id:passage_id>/entfernen")
 @members_only
 def remove(passage_id: int) -> ResponseReturnValue:
     server().merkliste.remove(viewer().id, passage_id)
-    return redirect(_back(url_for("merkliste.home")))
+    return redirect(local_target(url_for("merkliste.home")))
 
 
 @bp.post("/leeren")
@@ -89,8 +89,8 @@ def export() -> ResponseReturnValue:
     return send_file(io.BytesIO(document), mimetype=DOCX_TYPE, as_attachment=True, download_name="merkliste.docx")
 
 
-def _back(fallback: str | None = None) -> str:
-    """Where the form came from, if it is a page of this site (no open redirect)."""
+def local_target(fallback: str | None = None) -> str:
+    """The form's ``next``: where it came from, if that is a page of this site (no open redirect)."""
     target = request.form.get("next", "")
     if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target

@@ -352,6 +352,33 @@ def openapi_document() -> dict:
                     "responses": {"200": _json(_ref("Answer"), "Antwort"), **read_errors, **_errors(422)},
                 }
             },
+            "/feedback": {
+                "post": {
+                    "summary": "Rückmeldung „hilfreich / nicht hilfreich“ zu einer Frage (ohne Personenbezug gezählt)",
+                    "security": _READ,
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "required": ["q", "helpful"],
+                                    "properties": {
+                                        "q": {"type": "string", "minLength": 1, "maxLength": 2000},
+                                        "helpful": {"type": "boolean"},
+                                        "county": {"type": "array", "items": {"type": "string"}},
+                                        "type": {"type": "array", "items": {"type": "string"}},
+                                        "topic": {"type": "array", "items": {"type": "string"}},
+                                        "year_from": {"type": "integer", "minimum": 1900, "maximum": 2100},
+                                        "year_to": {"type": "integer", "minimum": 1900, "maximum": 2100},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {"204": {"description": "Gezählt"}, **read_errors, **_errors(415)},
+                }
+            },
             "/counties/{county}": {
                 "get": {
                     "summary": "Ein Landkreis im Netzwerk: Rolle, Handlungsfelder, sichtbare Dokumente",

@@ -16,10 +16,11 @@ from werkzeug.datastructures import MultiDict
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.service.gaps import UNANSWERED
 from kb.service.presenters import citation, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
-from web.identity import viewer
+from web.identity import account, viewer
 from web.params import search_request
 
 bp = Blueprint("ui", __name__)
@@ -70,6 +71,8 @@ def search() -> ResponseReturnValue:
             answer = None
             if is_question(query) and wanted.offset == 0:
                 answer = kb.answer(wanted.query, filters=wanted.filters, limit=5)
+            if wanted.offset == 0 and not result.hits:
+                server().note(UNANSWERED, wanted.query, wanted.filters, account())
             facets = facet_counts(kb, wanted.filters)
         except InvalidQuery as error:
             return render_template(

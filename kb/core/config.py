@@ -36,6 +36,7 @@ class Config:
     ocr_page_seconds: int = 60  # OCR time limit per page
     ocr_max_pages: int = 100  # pages per document read by OCR at most
     ocr_dpi: int = 300  # resolution scanned PDF pages are rendered at for OCR
+    gaps_retention_days: int = 365  # how long unanswered and unhelpful questions are kept (no personal data)
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_tokens < self.passage_tokens:

@@ -51,6 +51,7 @@ class Account:
     county: str | None
     role: str
     created_at: str
+    records_searches: bool = True  # counted in „Was dem Netzwerk fehlt“ (no personal data either way)
 
     @property
     def viewer(self) -> Viewer:
@@ -100,11 +101,15 @@ class Accounts:
     def account(self, name: str) -> Account | None:
         """The account signed in as ``name``, read afresh: a changed role applies at the next request."""
         row = self._db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
-        return Account(row["name"], row["county"], row["role"], row["created_at"]) if row else None
+        return _account(row) if row else None
 
     def users(self) -> list[Account]:
         rows = self._db.execute("SELECT * FROM users ORDER BY name")
-        return [Account(row["name"], row["county"], row["role"], row["created_at"]) for row in rows]
+        return [_account(row) for row in rows]
+
+    def set_records_searches(self, name: str, on: bool) -> None:
+        """Whether this member's unanswered and unhelpful questions are counted (anonymously)."""
+        self._db.execute("UPDATE users SET record_searches = ? WHERE name = ?", (int(on), name))
 
     # API keys
 
@@ -178,3 +183,7 @@ def _api_key(row: sqlite3.Row) -> ApiKey:
         row["visibility"],
         row["rate_limit"],
     )
+
+
+def _account(row: sqlite3.Row) -> Account:
+    return Account(row["name"], row["county"], row["role"], row["created_at"], bool(row["record_searches"]))

@@ -118,6 +118,19 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX contacts_county ON contacts(county);
     """,
+    # Was dem Netzwerk fehlt (issue 13): questions without an answer and answers marked unhelpful,
+    # with no account and no address; members may switch the recording of their searches off.
+    """
+    CREATE TABLE gaps (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('unbeantwortet', 'nicht hilfreich', 'hilfreich')),
+        query TEXT NOT NULL,
+        filters TEXT NOT NULL DEFAULT '',
+        at TEXT NOT NULL
+    );
+    CREATE INDEX gaps_at ON gaps(at);
+    ALTER TABLE users ADD COLUMN record_searches INTEGER NOT NULL DEFAULT 1;
+    """,
 )
 
 _DOCUMENT_COLUMNS = (

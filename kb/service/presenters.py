@@ -101,6 +101,14 @@ def filters_json(filters: SearchFilters) -> dict:
     }
 
 
+def filters_text(filters: SearchFilters) -> str:
+    """The filters as a person reads them: "Landkreis X · Leitfaden · Mobilität · 2020–2024"."""
+    years = ""
+    if filters.year_from or filters.year_to:
+        years = f"{filters.year_from or ''}–{filters.year_to or ''}"
+    return " · ".join([*filters.counties, *filters.doc_types, *filters.topics, *([years] if years else [])])
+
+
 def search_json(result: SearchResult, offset: int = 0) -> dict:
     return {
         "query": result.query,

@@ -9,13 +9,15 @@ from contextlib import contextmanager
 
 from kb.core.access import OPERATOR, Viewer
 from kb.core.config import Config
-from kb.core.documents import DocumentRecord, Passage
+from kb.core.documents import DocumentRecord, Passage, SearchFilters
 from kb.core.errors import KbError
 from kb.core.vocabulary import canonical_county
-from kb.service.accounts import Accounts
+from kb.service.accounts import Account, Accounts
+from kb.service.gaps import GapGroup, GapLog
 from kb.service.knowledge import KnowledgeBase
 from kb.service.merkliste import Merkliste
 from kb.service.network import CountyProfile, Network, county_named
+from kb.service.presenters import filters_text
 from kb.service.visible import VisibleKnowledge
 from kb.service.writer import Writer
 
@@ -27,6 +29,7 @@ class KnowledgeServer:
         self.accounts = Accounts(config.catalogue_path)
         self.merkliste = Merkliste(config.catalogue_path)
         self.network = Network(config.catalogue_path)
+        self.gaps = GapLog(config.catalogue_path, config.gaps_retention_days)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
@@ -58,6 +61,17 @@ class KnowledgeServer:
         if not (documents or role or contacts or canonical_county(name)):
             raise KbError(f"Den Landkreis {name} kennt Kreiswissen nicht.")  # nor any document of it you may see
         return CountyProfile(name, role, documents, contacts if viewer.is_member else [])
+
+    def note(self, kind: str, query: str, filters: SearchFilters, asker: Account | None) -> None:
+        """Count a question for „Was dem Netzwerk fehlt“ — not a member's who switched that off."""
+        if asker is not None and not asker.records_searches:
+            return
+        self.gaps.record(kind, query, filters_text(filters))
+        self.gaps.purge()
+
+    def gap_groups(self) -> list[GapGroup]:
+        self.gaps.purge()
+        return self.gaps.groups(self.kb.embedder.embed_query)
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""

@@ -1,0 +1,148 @@
+"""Was dem Netzwerk fehlt: questions the documents did not answer, and answers marked as not
+helpful, recorded without personal data and grouped by meaning.
+
+A record holds the question, its filters, the kind and the time — no account, no address. It is
+kept for a configured number of days. Groups come from the questions' embeddings: questions
+whose vectors are close (average linkage over cosine distance) are one group, so „Förderung
+von Lastenrädern“ and „Zuschuss für Lastenrad“ count together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+UNANSWERED, UNHELPFUL, HELPFUL = "unbeantwortet", "nicht hilfreich", "hilfreich"
+KINDS = (UNANSWERED, UNHELPFUL, HELPFUL)
+GAP_KINDS = (UNANSWERED, UNHELPFUL)  # what the network lacks; HELPFUL is counted beside them
+# Questions this similar ask the same (multilingual-e5-small query vectors: paraphrases of one
+# question measured 0.89–0.93, questions on neighbouring topics 0.76–0.88).
+SAME_QUESTION = 0.89
+MAX_QUERY = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    id: int
+    kind: str
+    query: str
+    filters: str  # as shown to people: "Landkreis X · Leitfaden · 2020–2024", "" without
+    at: str  # ISO time, UTC, to the minute
+
+
+@dataclass(frozen=True, slots=True)
+class GapGroup:
+    """Questions that ask the same, most recent first; ``label`` is the most typical one."""
+
+    label: str
+    gaps: list[Gap]
+
+    @property
+    def count(self) -> int:
+        return len(self.gaps)
+
+    def by_month(self) -> list[tuple[str, int]]:
+        """(YYYY-MM, how many) in order, for counts over time."""
+        return sorted(Counter(gap.at[:7] for gap in self.gaps).items())
+
+    def count_of(self, kind: str) -> int:
+        return sum(1 for gap in self.gaps if gap.kind == kind)
+
+
+class GapLog:
+    """Opens its own connection; the catalogue owns the schema."""
+
+    def __init__(self, catalogue_path: Path, retention_days: int) -> None:
+        from kb.service.catalogue import Catalogue
+
+        Catalogue(catalogue_path).close()  # runs the migrations
+        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self.retention = timedelta(days=retention_days)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def record(self, kind: str, query: str, filters: str, now: datetime | None = None) -> None:
+        if kind not in KINDS:
+            raise ValueError(f"unknown kind {kind!r}")
+        query = " ".join(query.split())[:MAX_QUERY]
+        if not query:
+            return
+        at = (now or datetime.now(UTC)).isoformat(timespec="minutes")
+        self._db.execute("INSERT INTO gaps (kind, query, filters, at) VALUES (?, ?, ?, ?)", (kind, query, filters, at))
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Forget records older than the retention period; returns how many."""
+        cutoff = ((now or datetime.now(UTC)) - self.retention).isoformat(timespec="minutes")
+        return self._db.execute("DELETE FROM gaps WHERE at < ?", (cutoff,)).rowcount
+
+    def entries(self, kinds: Sequence[str] = GAP_KINDS) -> list[Gap]:
+        marks = ",".join("?" * len(kinds))
+        rows = self._db.execute(
+            f"SELECT id, kind, query, filters, at FROM gaps WHERE kind IN ({marks}) ORDER BY at DESC, id DESC",
+            tuple(kinds),
+        )
+        return [Gap(**dict(row)) for row in rows]
+
+    def count(self, kind: str) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM gaps WHERE kind = ?", (kind,)).fetchone()[0]
+
+    def groups(self, embed: Callable[[str], np.ndarray]) -> list[GapGroup]:
+        """The recorded gaps grouped by meaning, the largest group first.
+
+        Each distinct question is embedded once (``embed`` is the model's query encoder).
+        """
+        gaps = self.entries()
+        questions = sorted({gap.query.lower() for gap in gaps})
+        if not questions:
+            return []
+        vectors = np.stack([embed(question) for question in questions])
+        label_of = _cluster(vectors)
+        members: dict[int, list[Gap]] = {}
+        index = {question: i for i, question in enumerate(questions)}
+        for gap in gaps:
+            members.setdefault(label_of[index[gap.query.lower()]], []).append(gap)
+        groups = [GapGroup(_typical(found, vectors, index), found) for found in members.values()]
+        return sorted(groups, key=lambda group: (-group.count, group.label))
+
+
+def _cluster(vectors: np.ndarray) -> list[int]:
+    if len(vectors) == 1:
+        return [0]
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    tree = linkage(vectors, method="average", metric="cosine")
+    return [int(label) for label in fcluster(tree, t=1 - SAME_QUESTION, criterion="distance")]
+
+
+def _typical(gaps: list[Gap], vectors: np.ndarray, index: dict[str, int]) -> str:
+    """The group's question closest to the group's mean (as written the last time it was asked)."""
+    rows = sorted({index[gap.query.lower()] for gap in gaps})
+    centre = vectors[rows].mean(axis=0)
+    best = rows[int(np.argmax(vectors[rows] @ centre))]
+    return next(gap.query for gap in gaps if index[gap.query.lower()] == best)
+
+
+def gaps_csv(groups: Sequence[GapGroup]) -> str:
+    """One row per record: group, kind, question, filters, time (for spreadsheets, `;`-separated)."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(["Gruppe", "Art", "Frage", "Filter", "Zeit (UTC)"])
+    for group in groups:
+        for gap in group.gaps:
+            writer.writerow([_cell(group.label), gap.kind, _cell(gap.query), _cell(gap.filters), gap.at])
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A question typed as ``=HYPERLINK(…)`` stays text in a spreadsheet (CSV injection)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -1,0 +1,40 @@
+"""Gaps are grouped by meaning with the real model: paraphrases of one question count together,
+other questions stay apart; counts over time; the retention limit forgets old records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from kb.service.gaps import UNANSWERED, UNHELPFUL, GapLog, gaps_csv
+
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
+
+def test_paraphrases_form_one_group_and_other_questions_their_own(tmp_path: Path, embedder):
+    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+    asked = [
+        ("Wie fördern wir Lastenräder?", UNANSWERED, 40),
+        ("Förderung von Lastenfahrrädern im Landkreis", UNHELPFUL, 10),
+        ("Zuschuss für Lastenrad", UNANSWERED, 2),
+        ("Wärmepumpen in Altbauten", UNANSWERED, 35),
+        ("Lohnt sich eine Wärmepumpe im alten Haus?", UNHELPFUL, 3),
+        ("Wie funktioniert ein Quantencomputer?", UNANSWERED, 1),
+    ]
+    for question, kind, days_ago in asked:
+        log.record(kind, question, "", now=NOW - timedelta(days=days_ago))
+    groups = log.groups(embedder.embed_query)
+    assert [sorted(g.query for g in group.gaps) for group in groups] == [
+        sorted(q for q, _, _ in asked[:3]),
+        sorted(q for q, _, _ in asked[3:5]),
+        [asked[5][0]],
+    ]
+    bikes = groups[0]
+    assert (bikes.count_of(UNANSWERED), bikes.count_of(UNHELPFUL)) == (2, 1)
+    assert bikes.by_month() == [("2026-10", 1), ("2026-11", 2)]
+    assert bikes.label in {q for q, _, _ in asked[:3]}
+    assert len(gaps_csv(groups).splitlines()) == 1 + len(asked)
+
+    assert log.purge(now=NOW + timedelta(days=365 - 30)) == 2  # the two asked more than 335 days before
+    assert sum(group.count for group in log.groups(embedder.embed_query)) == 4
+    log.close()
