@@ -444,6 +444,17 @@ def apikey_revoke(ctx: click.Context, key_id: str) -> None:
     click.echo(f"Schlüssel {key_id} widerrufen.")
 
 
+@cli.command()
+@click.pass_context
+def digest(ctx: click.Context) -> None:
+    """Die tägliche E-Mail zu gespeicherten Suchen verschicken (per cron oder systemd-Timer)."""
+    from kb.service.digest import send_digests
+    from kb.service.server import KnowledgeServer
+
+    config = ctx.obj["config"]
+    click.echo(send_digests(KnowledgeServer(config, KnowledgeBase(config))).summary())
+
+
 @cli.command("backup")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context

@@ -96,6 +96,7 @@ def test_every_form_refuses_a_post_without_csrf_token(world):
         url = re.sub(r"<(\w+:)?document_id>", str(world.ids["P"]), rule.rule)
         url = re.sub(r"<(\w+:)?passage_id>", str(passage), url)
         url = re.sub(r"<(\w+:)?contact_id>", str(contact.id), url)
+        url = re.sub(r"<(\w+:)?search_id>", "1", url)
         response = client.post(url, data={"title": "Gekapert", "visibility": "public"})
         assert response.status_code == 400, url
     assert client.get("/verwaltung/").status_code == 200  # still signed in: logout was refused too

@@ -42,7 +42,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.json.sort_keys = False
     app.extensions["kreiswissen"] = KnowledgeServer(config, kb or KnowledgeBase(config))
 
-    from web import api, gaps, merkliste, network, staff, ui
+    from web import account, api, gaps, merkliste, network, staff, ui
     from web.params import IdConverter
 
     app.url_map.converters["id"] = IdConverter
@@ -58,6 +58,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.register_blueprint(merkliste.bp)
     app.register_blueprint(network.bp)
     app.register_blueprint(gaps.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
     rate_limits(app, config)
     app.register_error_handler(HTTPException, _http_error)

@@ -1,5 +1,5 @@
-"""Was dem Netzwerk fehlt: the feedback control on answers and hits, a member's choice whether
-their questions are counted, and the administrators' page of grouped gaps with a CSV export."""
+"""Was dem Netzwerk fehlt: the feedback control on answers and hits, and the administrators' page
+of grouped gaps with a CSV export (members choose under „Mein Konto“ whether theirs count)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from kb.core.errors import InvalidQuery
 from kb.service.gaps import GAP_KINDS, HELPFUL, UNHELPFUL, gaps_csv
 from web.context import server
 from web.identity import account, viewer
-from web.merkliste import local_target, members_only
+from web.merkliste import local_target
 from web.params import search_filters
 from web.staff import signed_in
 
@@ -31,17 +31,6 @@ def feedback() -> ResponseReturnValue:
     server().note(kind, query, filters, account())
     flash("Danke für Ihre Rückmeldung.", "success")
     return redirect(local_target(url_for("ui.search", q=query)))
-
-
-@bp.route("/konto", methods=["GET", "POST"])
-@members_only
-def settings() -> ResponseReturnValue:
-    me = account()
-    if request.method == "POST":
-        server().accounts.set_records_searches(me.name, request.form.get("records_searches") == "ja")
-        flash("Einstellung gespeichert.", "success")
-        return redirect(url_for("gaps.settings"))
-    return render_template("account.html", me=me)
 
 
 @bp.get("/verwaltung/luecken")

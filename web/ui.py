@@ -17,7 +17,7 @@ from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service.gaps import UNANSWERED
-from kb.service.presenters import citation, visibility_label
+from kb.service.presenters import citation, filters_text, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import account, viewer
@@ -51,7 +51,13 @@ def original_link(document: DocumentRecord, page: int | None) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"citation": citation, "original_link": original_link, "visibility_label": visibility_label, "MODES": MODES}
+    return {
+        "citation": citation,
+        "original_link": original_link,
+        "visibility_label": visibility_label,
+        "filters_text": filters_text,
+        "MODES": MODES,
+    }
 
 
 @bp.get("/")
@@ -62,7 +68,11 @@ def search() -> ResponseReturnValue:
         wanted = None
         facets = kb.facets()
         if not query:
-            return render_template("search.html", query="", facets=facets, args=args, result=None, answer=None)
+            member = account()
+            news = server().news(member) if member else []
+            return render_template(
+                "search.html", query="", facets=facets, args=args, result=None, answer=None, news=news
+            )
         try:
             wanted = search_request(args, default_limit=PAGE_SIZE)
             result = kb.search(
@@ -71,7 +81,7 @@ def search() -> ResponseReturnValue:
             answer = None
             if is_question(query) and wanted.offset == 0:
                 answer = kb.answer(wanted.query, filters=wanted.filters, limit=5)
-            if wanted.offset == 0 and not result.hits:
+            if wanted.offset == 0 and not any(hit.matches for hit in result.hits):
                 server().note(UNANSWERED, wanted.query, wanted.filters, account())
             facets = facet_counts(kb, wanted.filters)
         except InvalidQuery as error:

@@ -37,6 +37,13 @@ class Config:
     ocr_max_pages: int = 100  # pages per document read by OCR at most
     ocr_dpi: int = 300  # resolution scanned PDF pages are rendered at for OCR
     gaps_retention_days: int = 365  # how long unanswered and unhelpful questions are kept (no personal data)
+    base_url: str = "http://127.0.0.1:5000"  # how members reach this server: links in e-mails
+    smtp_host: str = ""  # the daily digest's mail server; empty: `kb digest` sends nothing
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_from: str = "kreiswissen@localhost"
+    smtp_starttls: bool = False  # STARTTLS before signing in
 
     def __post_init__(self) -> None:
         if not 0 <= self.overlap_tokens < self.passage_tokens:

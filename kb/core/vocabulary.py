@@ -117,6 +117,17 @@ def county_name(name: str | None) -> str | None:
     return canonical_county(name) or " ".join(name.split())
 
 
+_EMAIL = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")
+
+
+def checked_email(value: str) -> str:
+    """An e-mail address as given (trimmed), or a clear error."""
+    address = value.strip()
+    if not _EMAIL.match(address) or len(address) > 200:
+        raise KbError(f"{value!r} ist keine gültige E-Mail-Adresse.")
+    return address
+
+
 def canonical_doc_type(name: str) -> str | None:
     return next((t for t in DOC_TYPES if t.lower() == name.strip().lower()), None)
 

@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.core.access import EDITOR, PUBLIC, READER, Viewer, key_holder, member, rate_limit, role, visibility
 from kb.core.errors import KbError
-from kb.core.vocabulary import county_name
+from kb.core.vocabulary import checked_email, county_name
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"
@@ -52,6 +52,7 @@ class Account:
     role: str
     created_at: str
     records_searches: bool = True  # counted in „Was dem Netzwerk fehlt“ (no personal data either way)
+    email: str | None = None  # where the daily digest of saved searches goes
 
     @property
     def viewer(self) -> Viewer:
@@ -106,6 +107,10 @@ class Accounts:
     def users(self) -> list[Account]:
         rows = self._db.execute("SELECT * FROM users ORDER BY name")
         return [_account(row) for row in rows]
+
+    def set_email(self, name: str, email: str) -> None:
+        """The member's address for the digest ("" removes it)."""
+        self._db.execute("UPDATE users SET email = ? WHERE name = ?", (checked_email(email) if email else None, name))
 
     def set_records_searches(self, name: str, on: bool) -> None:
         """Whether this member's unanswered and unhelpful questions are counted (anonymously)."""
@@ -186,4 +191,6 @@ def _api_key(row: sqlite3.Row) -> ApiKey:
 
 
 def _account(row: sqlite3.Row) -> Account:
-    return Account(row["name"], row["county"], row["role"], row["created_at"], bool(row["record_searches"]))
+    return Account(
+        row["name"], row["county"], row["role"], row["created_at"], bool(row["record_searches"]), row["email"]
+    )

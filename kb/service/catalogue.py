@@ -131,6 +131,22 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX gaps_at ON gaps(at);
     ALTER TABLE users ADD COLUMN record_searches INTEGER NOT NULL DEFAULT 1;
     """,
+    # Neu für mich (issue 13): saved searches with a private feed token and an optional daily
+    # e-mail digest, which needs the member's address.
+    """
+    CREATE TABLE saved_searches (
+        id INTEGER PRIMARY KEY,
+        owner TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        query TEXT NOT NULL,
+        filters TEXT NOT NULL,  -- JSON of the search filters
+        created_at TEXT NOT NULL,
+        token TEXT NOT NULL UNIQUE,
+        digest INTEGER NOT NULL DEFAULT 0,
+        digest_sent_at TEXT
+    );
+    CREATE INDEX saved_searches_owner ON saved_searches(owner);
+    ALTER TABLE users ADD COLUMN email TEXT;
+    """,
 )
 
 _DOCUMENT_COLUMNS = (

@@ -6,7 +6,6 @@ signed-in members only (the pages decide that; this store holds no access rules 
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -15,9 +14,8 @@ from pathlib import Path
 
 from kb.core.documents import DocumentRecord
 from kb.core.errors import KbError
-from kb.core.vocabulary import NETWORK_ROLES, canonical_topic, county_name
+from kb.core.vocabulary import NETWORK_ROLES, canonical_topic, checked_email, county_name
 
-_EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[^@\s<>\"']+$")
 _MAX_FIELD = 200
 
 
@@ -102,8 +100,7 @@ class Network:
         name, function, email = (value.strip() for value in (name, function, email))
         if not name or len(name) > _MAX_FIELD or len(function) > _MAX_FIELD:
             raise KbError(f"Bitte einen Namen angeben (Name und Funktion höchstens {_MAX_FIELD} Zeichen).")
-        if not _EMAIL.match(email) or len(email) > _MAX_FIELD:
-            raise KbError(f"{email!r} ist keine gültige E-Mail-Adresse.")
+        email = checked_email(email)
         cursor = self._db.execute(
             "INSERT INTO contacts (county, topic, name, function, email, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
             (county, found_topic, name, function, email, datetime.now(UTC).isoformat(timespec="seconds")),

@@ -30,6 +30,12 @@ class Hit:
     keyword_rank: int | None
     highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
 
+    @property
+    def matches(self) -> bool:
+        """Whether the evidence for this hit clears a floor: the keyword search found its terms in
+        the passage (dense similarity alone has no absolute floor: it ranks every passage)."""
+        return self.keyword_rank is not None
+
 
 @dataclass(slots=True)
 class SearchResult:

@@ -18,6 +18,7 @@ from kb.service.knowledge import KnowledgeBase
 from kb.service.merkliste import Merkliste
 from kb.service.network import CountyProfile, Network, county_named
 from kb.service.presenters import filters_text
+from kb.service.saved_searches import NewDocument, SavedSearch, SavedSearches, new_documents
 from kb.service.visible import VisibleKnowledge
 from kb.service.writer import Writer
 
@@ -30,6 +31,7 @@ class KnowledgeServer:
         self.merkliste = Merkliste(config.catalogue_path)
         self.network = Network(config.catalogue_path)
         self.gaps = GapLog(config.catalogue_path, config.gaps_retention_days)
+        self.saved_searches = SavedSearches(config.catalogue_path)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
@@ -72,6 +74,22 @@ class KnowledgeServer:
     def gap_groups(self) -> list[GapGroup]:
         self.gaps.purge()
         return self.gaps.groups(self.kb.embedder.embed_query)
+
+    def news(self, member: Account) -> list[tuple[SavedSearch, list[NewDocument]]]:
+        """Each saved search of ``member`` with what arrived since it was saved, as they may see it."""
+        with self.reading(member.viewer) as kb:
+            return [
+                (saved, new_documents(kb, saved, saved.created_at)) for saved in self.saved_searches.of(member.name)
+            ]
+
+    def feed(self, token: str) -> tuple[SavedSearch, list[NewDocument]] | None:
+        """The saved search of a feed token and its news as its owner may see them now."""
+        saved = self.saved_searches.by_token(token)
+        owner = self.accounts.account(saved.owner) if saved else None
+        if saved is None or owner is None:
+            return None
+        with self.reading(owner.viewer) as kb:
+            return saved, new_documents(kb, saved, saved.created_at)
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""
