@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_DATA_DIR ?= kb-data
 
+# The PDF viewer's pdf.js (npm's pdfjs-dist), vendored into a gitignored folder at install time.
+PDFJS_VERSION := 6.5.438
+PDFJS := web/static/pdfjs/VERSION
+
 # OCR needs Tesseract with its German model (and orientation detection) from Debian.
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-osd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -19,7 +23,10 @@ $(BIN)/kb: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/kb
 
-install: system $(BIN)/kb
+install: system $(BIN)/kb $(PDFJS)
+
+$(PDFJS): Makefile tools/vendor_pdfjs.sh
+	grep -qx $(PDFJS_VERSION) $@ 2>/dev/null || bash tools/vendor_pdfjs.sh $(PDFJS_VERSION)
 
 system:
 	@tesseract --list-langs 2>/dev/null | grep -qx deu && tesseract --list-langs 2>/dev/null | grep -qx osd || { \
@@ -43,4 +50,4 @@ check: $(BIN)/kb lint
 	$(BIN)/python -m pytest -q -m "not model and not slow"
 
 clean:
-	rm -rf $(VENV) kb-data
+	rm -rf $(VENV) kb-data web/static/pdfjs
