@@ -85,32 +85,35 @@ def _page_letters(textpages: dict[int, object]) -> tuple[str, list[_Char]]:
 def _align(needle: str, haystack: str) -> list[tuple[int, int]]:
     """Spans ``(start, end)`` of ``haystack`` that ``needle`` matches, in order.
 
-    The passage's first ``_FIRST_ANCHOR`` letters place its start; where they occur more than
-    once (a repeated phrase), the start from which most of the passage matches wins.
+    The first piece of ``_FIRST_ANCHOR`` letters found on the pages places the passage (where
+    the pages do not hold its start, the part before that piece stays unmarked); where the piece
+    occurs more than once (a repeated phrase), the place from which most of the passage matches wins.
     """
-    first = needle[:_FIRST_ANCHOR]
-    starts: list[int] = []
-    position = haystack.find(first) if first else -1
-    while position >= 0 and len(starts) < _MAX_STARTS:
-        starts.append(position)
-        position = haystack.find(first, position + 1)
-    tries = [_align_from(needle, haystack, start) for start in starts] or [_align_from(needle, haystack, None)]
-    return max(tries, key=lambda spans: sum(end - start for start, end in spans))
+    for offset in range(0, max(len(needle) - _FIRST_ANCHOR, 0) + 1, _FIRST_ANCHOR):
+        piece = needle[offset : offset + _FIRST_ANCHOR]
+        starts: list[int] = []
+        position = haystack.find(piece)
+        while position >= 0 and len(starts) < _MAX_STARTS:
+            starts.append(position)
+            position = haystack.find(piece, position + 1)
+        if starts:
+            tries = [_align_from(needle[offset:], haystack, start) for start in starts]
+            return max(tries, key=lambda spans: sum(end - start for start, end in spans))
+    return []
 
 
-def _align_from(needle: str, haystack: str, start: int | None) -> list[tuple[int, int]]:
-    """Greedy alignment, the needle's start placed at ``start`` (None: wherever a piece is found).
+def _align_from(needle: str, haystack: str, start: int) -> list[tuple[int, int]]:
+    """Greedy alignment of ``needle``, whose start matches at ``start``.
 
     After a mismatch the next ``_ANCHOR`` letters are looked up at most ``_MAX_SKIP`` letters
     further on, else that letter of the needle is dropped (the page does not have it here).
     """
     spans: list[tuple[int, int]] = []
-    i, j = 0, start or 0
+    i, j = 0, start
     while i < len(needle):
         size = min(_ANCHOR, len(needle) - i)
-        found = j if start is not None and not spans else haystack.find(needle[i : i + size], j)
-        anchored = bool(spans) or start is not None
-        if found < 0 or (anchored and found - j > _MAX_SKIP) or (size < _ANCHOR and anchored and found != j):
+        found = j if not spans else haystack.find(needle[i : i + size], j)
+        if found < 0 or found - j > _MAX_SKIP or (size < _ANCHOR and found != j):
             i += 1
             continue
         end = found
@@ -124,7 +127,8 @@ def _align_from(needle: str, haystack: str, start: int | None) -> list[tuple[int
 
 def _boxes(page: object, textpage: object, spans: list[tuple[int, int]], owners: list[_Char], number: int) -> list[Box]:
     """One rectangle per line of each matched run on this page."""
-    left, bottom, right, top = page.get_cropbox()  # type: ignore[attr-defined]
+    # the crop box as shown, inherited from the page tree too (get_cropbox reads only the page)
+    left, bottom, right, top = page.get_bbox()  # type: ignore[attr-defined]
     width, height = right - left, top - bottom
     boxes: list[Box] = []
     for start, end in spans:

@@ -7,6 +7,7 @@ each repeats from the one before left out, and the shown passage marked.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +37,8 @@ class Stretch:
     """A piece of the reading view: what one passage adds to the text before it."""
 
     passage_id: int
-    heading: str | None  # the heading path, where a new section begins
+    heading: str | None  # the section's heading, where a new section begins
+    level: int  # its depth in the heading path (1 = top)
     text: str
     marked: tuple[int, int] | None  # the part of ``text`` that belongs to the shown passage
 
@@ -59,10 +61,11 @@ def reading_view(passages: Sequence[Passage], shown: int) -> list[Stretch]:
         same_section = previous is not None and previous.heading_path == passage.heading_path
         overlap = _overlap(previous.text, passage.text) if previous and same_section else 0
         text = passage.text[overlap:].lstrip()
-        heading = None if same_section or not passage.heading_path else " › ".join(passage.heading_path)
+        heading = None if same_section or not passage.heading_path else passage.heading_path[-1]
         if passage.id == shown:
             _mark_tail(stretches, overlap)
-        stretches.append(Stretch(passage.id, heading, text, (0, len(text)) if passage.id == shown else None))
+        marked = (0, len(text)) if passage.id == shown else None
+        stretches.append(Stretch(passage.id, heading, len(passage.heading_path), text, marked))
         previous = passage
     return stretches
 
@@ -83,5 +86,5 @@ def _mark_tail(stretches: list[Stretch], length: int) -> None:
             return
         stretch = stretches[index]
         start = max(len(stretch.text) - length, 0)
-        stretches[index] = Stretch(stretch.passage_id, stretch.heading, stretch.text, (start, len(stretch.text)))
+        stretches[index] = dataclasses.replace(stretch, marked=(start, len(stretch.text)))
         length -= len(stretch.text) - start + 1  # and the space that joined them
