@@ -46,7 +46,7 @@ test: install lint
 	$(BIN)/python -m pytest -q
 
 # The fast lane: logic tests with the stand-in embedder, no real model, OCR or browser (about a minute).
-check: $(BIN)/kb lint
+check: $(BIN)/kb $(PDFJS) lint
 	$(BIN)/python -m pytest -q -m "not model and not slow"
 
 clean:

@@ -18,38 +18,13 @@ from kb.core.documents import Metadata, Passage
 from kb.service import KnowledgeBase
 from kb.service.place import reading_view
 from tests.conftest import make_config
-from tests.pdfgen import GermanPDF
-
-SENTENCES = [
-    "Die kreisangehörigen Gemeinden setzen die Maßnahmen gemeinsam mit dem Klimaschutzmanagement um; "
-    "der Landkreis berät, moderiert und bündelt Fördermittel.",
-    "Energieeffizienzmaßnahmen in kommunalen Liegenschaften haben Vorrang vor neuen Vorhaben, weil sie "
-    "sich in wenigen Jahren bezahlt machen.",
-    "Für die Wärmeplanung stellen Schornsteinfeger und Netzbetreiber anonymisierte Daten bereit, die der "
-    "Kreis für alle Gemeinden aufbereitet.",
-    "Der Radverkehr profitiert von durchgehenden Pendlerrouten, sicheren Abstellanlagen an Bahnhöfen und "
-    "einer einheitlichen Wegweisung im ganzen Kreisgebiet.",
-    "Starkregengefahrenkarten zeigen, wo Wasser bei heftigem Regen abfließt; die Gemeinden halten dort "
-    "Flächen frei und beraten Eigentümerinnen und Eigentümer.",
-    "Bürgerenergiegenossenschaften beteiligen sich an Photovoltaikanlagen auf Schuldächern und "
-    "Feuerwehrhäusern, die Gemeinden erhalten eine Dachpacht.",
-]
+from tests.pdfgen import SENTENCES, make_page_break_pdf
 
 
 @pytest.fixture(scope="module")
 def concept(tmp_path_factory: pytest.TempPathFactory, fake_embedder) -> tuple[Path, list[Passage]]:
     folder = tmp_path_factory.mktemp("place")
-    pdf = GermanPDF(header="Klimaschutzkonzept Landkreis Hohenwalde", title="Klimaschutzkonzept Hohenwalde")
-    pdf.title_page("Klimaschutzkonzept", "Landkreis Hohenwalde 2022")
-    pdf.heading("5 Umsetzung in den Gemeinden", new_page=True)
-    for number in range(1, 6):  # about a page and a half: one passage runs over the page break
-        pdf.paragraph(" ".join(f"Abschnitt {number}.{i}: {s}" for i, s in enumerate(SENTENCES, 1)))
-    pdf.heading("6 Zwei Spalten", new_page=True)
-    pdf.two_columns(
-        [f"Links {i}: {s}" for i, s in enumerate(SENTENCES[:3], 1)],
-        [f"Rechts {i}: {s}" for i, s in enumerate(SENTENCES[3:], 1)],
-    )
-    path = pdf.save(folder / "konzept.pdf")
+    path = make_page_break_pdf(folder / "konzept.pdf")
     kb = KnowledgeBase(make_config(folder / "data", ocr=False), embedder=fake_embedder)
     report = kb.ingest([path], metadata=Metadata(visibility="public"))
     assert not report.failed, report.failed
