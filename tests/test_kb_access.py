@@ -90,7 +90,7 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 
 def _downgrade(data) -> None:
     """Turn a data directory into one written before visibility levels (schema 3, old keyword schema)
-    and before page marks and the Merkliste."""
+    and before page marks, the Merkliste and the network directory."""
     from whoosh import index
 
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
@@ -104,7 +104,8 @@ def _downgrade(data) -> None:
             ("passages", "page_marks"),
         ):
             db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
-        db.execute("DROP TABLE merkliste")
+        for table in ("merkliste", "county_roles", "contacts"):
+            db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 3")
     keywords = index.open_dir(str(data / "index" / "keyword"))
     keywords.remove_field("visibility")

@@ -79,7 +79,9 @@ def test_search_pages_show_members_more_than_visitors(world):
 def test_every_form_refuses_a_post_without_csrf_token(world):
     world.app.config["WTF_CSRF_ENABLED"] = True
     client = world.client("verwaltung")
-    passage = world.app.extensions["kreiswissen"].kb.catalogue.passage_ids(world.ids["P"])[0]
+    server = world.app.extensions["kreiswissen"]
+    passage = server.kb.catalogue.passage_ids(world.ids["P"])[0]
+    contact = server.network.add_contact(OWN, "Energie", "Erika Muster", "", "erika@example.org")
     posts = [r for r in world.app.url_map.iter_rules() if "POST" in r.methods and not r.rule.startswith("/api/")]
     assert {r.endpoint for r in posts} >= {
         "staff.login",
@@ -93,6 +95,7 @@ def test_every_form_refuses_a_post_without_csrf_token(world):
     for rule in posts:
         url = re.sub(r"<(\w+:)?document_id>", str(world.ids["P"]), rule.rule)
         url = re.sub(r"<(\w+:)?passage_id>", str(passage), url)
+        url = re.sub(r"<(\w+:)?contact_id>", str(contact.id), url)
         response = client.post(url, data={"title": "Gekapert", "visibility": "public"})
         assert response.status_code == 400, url
     assert client.get("/verwaltung/").status_code == 200  # still signed in: logout was refused too

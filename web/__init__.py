@@ -42,7 +42,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.json.sort_keys = False
     app.extensions["kreiswissen"] = KnowledgeServer(config, kb or KnowledgeBase(config))
 
-    from web import api, merkliste, staff, ui
+    from web import api, merkliste, network, staff, ui
     from web.params import IdConverter
 
     app.url_map.converters["id"] = IdConverter
@@ -56,6 +56,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.register_blueprint(ui.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(merkliste.bp)
+    app.register_blueprint(network.bp)
     app.register_blueprint(api.bp)
     rate_limits(app, config)
     app.register_error_handler(HTTPException, _http_error)

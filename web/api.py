@@ -22,6 +22,7 @@ from kb.service.merkliste import MAX_ENTRIES
 from kb.service.presenters import (
     answer_json,
     citation,
+    county_json,
     document_json,
     hit_json,
     passage_json,
@@ -146,6 +147,16 @@ def briefing() -> Response:
         quotes = kb.quotes(list(dict.fromkeys(ids)))
     document = briefing_docx(quotes, passage_link, title=title.strip())
     return send_file(io.BytesIO(document), mimetype=DOCX_TYPE, as_attachment=True, download_name="briefing.docx")
+
+
+@bp.get("/counties/<county>")
+@require("read")
+def county(county: str) -> Response:
+    try:
+        profile = server().county_profile(viewer(), county)
+    except KbError:
+        return error_response(404, "not_found", "Diesen Landkreis kennt Kreiswissen nicht.")
+    return jsonify(county_json(profile))
 
 
 @bp.get("/facets")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kb.core.access import LABELS, LEVELS
-from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.core.vocabulary import DOC_TYPES, NETWORK_ROLES, TOPICS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
 _NULLABLE_INT = {"type": ["integer", "null"]}
@@ -381,6 +381,42 @@ def openapi_document() -> dict:
                         *_FILTERS,
                     ],
                     "responses": {"200": _json(_ref("Answer"), "Antwort"), **read_errors, **_errors(422)},
+                }
+            },
+            "/counties/{county}": {
+                "get": {
+                    "summary": "Ein Landkreis im Netzwerk: Rolle, Handlungsfelder, sichtbare Dokumente",
+                    "security": _READ,
+                    "parameters": [
+                        {"name": "county", "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["county", "role", "topics", "documents"],
+                                "properties": {
+                                    "county": {"type": "string"},
+                                    "role": {"type": ["string", "null"], "enum": [*NETWORK_ROLES, None]},
+                                    "topics": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["topic", "documents"],
+                                            "properties": {
+                                                "topic": {"type": "string"},
+                                                "documents": {"type": "integer"},
+                                            },
+                                        },
+                                    },
+                                    "documents": {"type": "array", "items": _ref("Document")},
+                                },
+                            },
+                            "Landkreis",
+                        ),
+                        **read_errors,
+                        **_errors(404),
+                    },
                 }
             },
             "/facets": {

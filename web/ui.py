@@ -192,6 +192,15 @@ def original(document_id: int) -> ResponseReturnValue:
     return send_file(path, download_name=record.file_name)
 
 
+@bp.get("/landkreise/<county>")
+def county(county: str) -> ResponseReturnValue:
+    try:
+        profile = server().county_profile(viewer(), county)
+    except KbError:
+        abort(404)
+    return render_template("county.html", profile=profile, signed_in=viewer().is_member)
+
+
 @bp.get("/hilfe")
 def help_page() -> ResponseReturnValue:
     return render_template("help.html", doc_types=DOC_TYPES, topics=TOPICS)

@@ -86,6 +86,11 @@ class Viewer:
     all_counties: bool = False
 
     @property
+    def is_member(self) -> bool:
+        """A signed-in account of a participating county (not an anonymous visitor, not an API key)."""
+        return self.role is not None
+
+    @property
     def sees_all(self) -> bool:
         return self.role == ADMIN
 

@@ -56,6 +56,10 @@ TOPICS: tuple[str, ...] = (
     "Bildung",
 )
 
+# A county's part in the network (issue 13): pioneers pass experience on to climate counties and
+# guest counties.
+NETWORK_ROLES: tuple[str, ...] = ("Vorreiterkreis", "Klimakreis", "Gastkreis")
+
 
 @lru_cache(maxsize=1)
 def counties() -> dict[str, str]:
@@ -105,6 +109,14 @@ def canonical_county(name: str) -> str | None:
     return None
 
 
+def county_name(name: str | None) -> str | None:
+    """A county's official name if it is one of the 294, else as given with tidied spaces (so a
+    county of a test or a new one works as documents, accounts and the network name it)."""
+    if not name or not name.strip():
+        return None
+    return canonical_county(name) or " ".join(name.split())
+
+
 def canonical_doc_type(name: str) -> str | None:
     return next((t for t in DOC_TYPES if t.lower() == name.strip().lower()), None)
 
@@ -138,10 +150,9 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
             problems.append(str(error).rstrip(".").replace("Unbekannte", "unbekannte", 1))
     if problems:
         raise KbError(f"{source}: " + "; ".join(problems))
-    county = given.county and (canonical_county(given.county) or " ".join(given.county.split()))
     return Metadata(
         title=given.title,
-        county=county or None,
+        county=county_name(given.county),
         doc_type=doc_type,
         year=given.year,
         topics=topics,

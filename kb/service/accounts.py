@@ -16,7 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.core.access import EDITOR, PUBLIC, READER, Viewer, key_holder, member, rate_limit, role, visibility
 from kb.core.errors import KbError
-from kb.core.vocabulary import canonical_county
+from kb.core.vocabulary import county_name
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"
@@ -82,7 +82,7 @@ class Accounts:
         if len(password) < _MIN_PASSWORD:
             raise KbError(f"Das Passwort muss mindestens {_MIN_PASSWORD} Zeichen lang sein.")
         role(role_name)
-        county = _county(county)
+        county = county_name(county)
         if county is None and role_name in (READER, EDITOR):
             raise KbError(f"Ein Konto mit der Rolle {role_name} braucht einen Landkreis (--county).")
         self._db.execute(
@@ -124,7 +124,7 @@ class Accounts:
         """
         if scope not in SCOPES:
             raise KbError(f"Unbekannter Geltungsbereich {scope!r}; erlaubt: {', '.join(SCOPES)}")
-        level, county = visibility(highest), _county(county)
+        level, county = visibility(highest), county_name(county)
         if level == "county" and county is None:
             raise KbError("Ein Schlüssel, der Kreis-interne Dokumente sieht, braucht einen Landkreis (--county).")
         limit = rate_limit(limit) if limit else None
@@ -178,10 +178,3 @@ def _api_key(row: sqlite3.Row) -> ApiKey:
         row["visibility"],
         row["rate_limit"],
     )
-
-
-def _county(name: str | None) -> str | None:
-    """A county's official name if it is one of the 294, else as given (as documents keep theirs)."""
-    if not name or not name.strip():
-        return None
-    return canonical_county(name) or " ".join(name.split())

@@ -100,6 +100,24 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (owner, passage_id)
     );
     """,
+    # The network (issue 13): each county's role, set by administrators, and its contact people
+    # by topic, entered by the county's editors.
+    """
+    CREATE TABLE county_roles (
+        county TEXT PRIMARY KEY,
+        role TEXT NOT NULL CHECK (role IN ('Vorreiterkreis', 'Klimakreis', 'Gastkreis'))
+    );
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        county TEXT NOT NULL,
+        topic TEXT NOT NULL,
+        name TEXT NOT NULL,
+        function TEXT NOT NULL DEFAULT '',
+        email TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX contacts_county ON contacts(county);
+    """,
 )
 
 _DOCUMENT_COLUMNS = (

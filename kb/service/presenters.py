@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.network import CountyProfile
 from kb.service.place import Place
 from kb.service.search import Answer, Hit, SearchResult
 
@@ -161,4 +162,14 @@ def answer_json(answer: Answer) -> dict:
             for s in answer.sentences
         ],
         "documents": list(documents.values()),
+    }
+
+
+def county_json(profile: CountyProfile) -> dict:
+    """A county page for the API: contacts are for signed-in members of the pages only."""
+    return {
+        "county": profile.county,
+        "role": profile.role,
+        "topics": [{"topic": topic, "documents": count} for topic, count in profile.topics],
+        "documents": [document_json(d) for d in profile.documents],
     }

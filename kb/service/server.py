@@ -10,9 +10,12 @@ from contextlib import contextmanager
 from kb.core.access import OPERATOR, Viewer
 from kb.core.config import Config
 from kb.core.documents import DocumentRecord, Passage
+from kb.core.errors import KbError
+from kb.core.vocabulary import canonical_county
 from kb.service.accounts import Accounts
 from kb.service.knowledge import KnowledgeBase
 from kb.service.merkliste import Merkliste
+from kb.service.network import CountyProfile, Network, county_named
 from kb.service.visible import VisibleKnowledge
 from kb.service.writer import Writer
 
@@ -23,6 +26,7 @@ class KnowledgeServer:
         self.kb = kb
         self.accounts = Accounts(config.catalogue_path)
         self.merkliste = Merkliste(config.catalogue_path)
+        self.network = Network(config.catalogue_path)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
@@ -44,6 +48,16 @@ class KnowledgeServer:
         """The viewer's Merkliste as they may see it now."""
         with self.reading(viewer) as kb:
             return kb.quotes(self.merkliste.passage_ids(viewer.id), strict=False)
+
+    def county_profile(self, viewer: Viewer, county: str) -> CountyProfile:
+        """A county's role, the documents of it the viewer may see, and, for members, its contacts."""
+        name = county_named(county)
+        with self.reading(viewer) as kb:
+            documents = [d for d in kb.documents("ready") if d.metadata.county == name]
+        role, contacts = self.network.role(name), self.network.contacts(name)
+        if not (documents or role or contacts or canonical_county(name)):
+            raise KbError(f"Den Landkreis {name} kennt Kreiswissen nicht.")  # nor any document of it you may see
+        return CountyProfile(name, role, documents, contacts if viewer.is_member else [])
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""
