@@ -120,7 +120,8 @@ function describe(pages, count) {
   const marked = pages.filter((p) => document.querySelector(`.pdf-page[data-page="${p}"] .mark-box`));
   const range = pages.length > 1 ? `Seiten ${pages[0]}–${pages[pages.length - 1]}` : `Seite ${pages[0]}`;
   if (!marked.length) return `${range} von ${count}. Hier ist keine Passage markiert.`;
-  const where = marked.length === pages.length && pages.length > 1 ? "auf beiden Seiten" : `auf Seite ${marked.join(" und ")}`;
+  const where =
+    marked.length === 1 ? `auf Seite ${marked[0]}` : marked.length === 2 ? "auf beiden Seiten" : `auf allen ${marked.length} Seiten`;
   return `${range} von ${count}. Die Passage ist ${where} gelb markiert; ihr Text steht neben der Ansicht.`;
 }
 
