@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export KB_DATA_DIR ?= kb-data
 
+# The PDF viewer's pdf.js (npm's pdfjs-dist), vendored into a gitignored folder at install time.
+PDFJS_VERSION := 6.5.438
+PDFJS := web/static/pdfjs/VERSION
+
 # OCR needs Tesseract with its German model (and orientation detection) from Debian.
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-osd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -19,12 +23,17 @@ $(BIN)/kb: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(BIN)/kb
 
-install: system $(BIN)/kb
+install: system $(BIN)/kb $(PDFJS)
+
+$(PDFJS): Makefile tools/vendor_pdfjs.sh
+	grep -qx $(PDFJS_VERSION) $@ 2>/dev/null || bash tools/vendor_pdfjs.sh $(PDFJS_VERSION)
 
 system:
 	@tesseract --list-langs 2>/dev/null | grep -qx deu && tesseract --list-langs 2>/dev/null | grep -qx osd || { \
 		$(SUDO) apt-get update -q && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(OCR_PACKAGES); }
+	@command -v npm >/dev/null || { \
+		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; }
 
 demo: install
 	$(BIN)/kb ingest samples/
@@ -39,8 +48,8 @@ test: install lint
 	$(BIN)/python -m pytest -q
 
 # The fast lane: logic tests with the stand-in embedder, no real model, OCR or browser (about a minute).
-check: $(BIN)/kb lint
+check: $(BIN)/kb $(PDFJS) lint
 	$(BIN)/python -m pytest -q -m "not model and not slow"
 
 clean:
-	rm -rf $(VENV) kb-data
+	rm -rf $(VENV) kb-data web/static/pdfjs

@@ -232,5 +232,37 @@ def make_long_concept_pdf(path: Path, pages: int = 64) -> dict:
     return facts
 
 
+SENTENCES = [
+    "Die kreisangehörigen Gemeinden setzen die Maßnahmen gemeinsam mit dem Klimaschutzmanagement um; "
+    "der Landkreis berät, moderiert und bündelt Fördermittel.",
+    "Energieeffizienzmaßnahmen in kommunalen Liegenschaften haben Vorrang vor neuen Vorhaben, weil sie "
+    "sich in wenigen Jahren bezahlt machen.",
+    "Für die Wärmeplanung stellen Schornsteinfeger und Netzbetreiber anonymisierte Daten bereit, die der "
+    "Kreis für alle Gemeinden aufbereitet.",
+    "Der Radverkehr profitiert von durchgehenden Pendlerrouten, sicheren Abstellanlagen an Bahnhöfen und "
+    "einer einheitlichen Wegweisung im ganzen Kreisgebiet.",
+    "Starkregengefahrenkarten zeigen, wo Wasser bei heftigem Regen abfließt; die Gemeinden halten dort "
+    "Flächen frei und beraten Eigentümerinnen und Eigentümer.",
+    "Bürgerenergiegenossenschaften beteiligen sich an Photovoltaikanlagen auf Schuldächern und "
+    "Feuerwehrhäusern, die Gemeinden erhalten eine Dachpacht.",
+]
+
+
+def make_page_break_pdf(path: Path) -> Path:
+    """A concept section of distinct sentences over about a page and a half (so one passage runs
+    over the page break) and a page in two columns: where passages are highlighted."""
+    pdf = GermanPDF(header="Klimaschutzkonzept Landkreis Hohenwalde", title="Klimaschutzkonzept Hohenwalde")
+    pdf.title_page("Klimaschutzkonzept", "Landkreis Hohenwalde 2022")
+    pdf.heading("5 Umsetzung in den Gemeinden", new_page=True)
+    for number in range(1, 6):  # about a page and a half: one passage runs over the page break
+        pdf.paragraph(" ".join(f"Abschnitt {number}.{i}: {s}" for i, s in enumerate(SENTENCES, 1)))
+    pdf.heading("6 Zwei Spalten", new_page=True)
+    pdf.two_columns(
+        [f"Links {i}: {s}" for i, s in enumerate(SENTENCES[:3], 1)],
+        [f"Rechts {i}: {s}" for i, s in enumerate(SENTENCES[3:], 1)],
+    )
+    return pdf.save(path)
+
+
 def words(text: str) -> list[str]:
     return re.findall(r"\w+", text)

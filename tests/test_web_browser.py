@@ -6,6 +6,7 @@ results and upload pages. Screenshots go to ``test-artifacts/`` (or $KB_TEST_ART
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,15 +31,11 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(web_config: Config, embedder) -> Iterator[str]:
+@contextlib.contextmanager
+def serving(app) -> Iterator[str]:
+    """``app`` under waitress, as `kb serve` runs it, on a free port; yields its address."""
     from waitress.server import create_server
 
-    accounts = Accounts(web_config.catalogue_path)
-    accounts.add_user("klimaschutz", PASSWORD, role_name="verwaltung")
-    accounts.close()
-    app = make_app(web_config, embedder)
-    app.config["TESTING"] = False  # CSRF on, as in production
     wsgi = create_server(app, host="127.0.0.1", port=0, threads=4)
     stopping = threading.Event()
 
@@ -55,6 +52,17 @@ def server(web_config: Config, embedder) -> Iterator[str]:
     stopping.set()
     wsgi.close()
     thread.join(5)
+
+
+@pytest.fixture
+def server(web_config: Config, embedder) -> Iterator[str]:
+    accounts = Accounts(web_config.catalogue_path)
+    accounts.add_user("klimaschutz", PASSWORD, role_name="verwaltung")
+    accounts.close()
+    app = make_app(web_config, embedder)
+    app.config["TESTING"] = False  # CSRF on, as in production
+    with serving(app) as address:
+        yield address
 
 
 @pytest.fixture
@@ -173,3 +181,52 @@ def test_a_member_collects_passages_and_downloads_the_briefing(page, tmp_path: P
     assert texts[0] == "Vorlage Ausschuss für Umwelt und Klima"
     assert [t.split(". ", 1)[1] for t in texts if re.match(r"\d\. ", t)] == titles
     assert sum(t.startswith("Quelle: ") for t in texts) == 2
+
+
+def test_a_hit_opens_the_pdf_at_its_pages_with_the_passage_highlighted(fake_web_config, fake_embedder, tmp_path):
+    """„Im Dokument zeigen“ from a hit whose passage runs over a page break: pdf.js (vendored, under
+    the app's Content-Security-Policy) renders both pages with the rectangles on each."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from kb.core.documents import Metadata
+    from kb.service import KnowledgeBase
+    from tests.pdfgen import make_page_break_pdf
+
+    kb = KnowledgeBase(fake_web_config, embedder=fake_embedder)
+    pdf = make_page_break_pdf(tmp_path / "umsetzungskonzept-hohenwalde.pdf")
+    assert not kb.ingest([pdf], metadata=Metadata(visibility="public", county="Landkreis Hohenwalde")).failed
+    kb.close()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with serving(make_app(fake_web_config, fake_embedder)) as address, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(base_url=address, locale="de-DE")  # the app's CSP applies
+        page.goto("/?q=Abschnitt+Dachpacht+Pendlerrouten+Umsetzung&mode=keyword")
+        crossing = page.locator("ol.hits > li").filter(has=page.locator(".cite", has_text=re.compile(r"S\. \d+–\d+")))
+        first_page, last_page = map(int, re.search(r"S\. (\d+)–(\d+)", crossing.first.inner_text()).groups())
+        crossing.first.get_by_role("link", name=re.compile("^Im Dokument zeigen")).click()
+        page.wait_for_selector(f'.pdf-page[data-page="{last_page}"][data-rendered="true"]')
+        for number in (first_page, last_page):
+            assert page.locator(f'.pdf-page[data-page="{number}"] .mark-box').count() >= 1, number
+        marks = page.locator(".mark-box")
+        assert marks.count() == page.locator(".pdf-page .mark-box").count()
+        expect(page.locator(".viewer-status")).to_contain_text("auf beiden Seiten gelb markiert")
+        canvas = page.locator(f'.pdf-page[data-page="{first_page}"] canvas')
+        assert canvas.evaluate("c => c.width") > 500  # drawn by pdf.js, not an empty placeholder
+        assert serious_violations(page, "viewer") == []
+        page.screenshot(path=ARTIFACTS / "9-viewer.png", full_page=True)
+
+        page.get_by_role("button", name="Nächste Seite").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_selector(f'.pdf-page[data-page="{last_page + 1}"][data-rendered="true"]')
+        assert page.locator(".mark-box").count() == 0
+        expect(page.locator("#page-number")).to_have_value(str(last_page + 1))
+        page.keyboard.press("p")  # back to the passage from the keyboard
+        page.wait_for_selector(f'.pdf-page[data-page="{first_page}"] .mark-box')
+        page.screenshot(path=ARTIFACTS / "9-viewer-keyboard.png")
+
+        page.get_by_role("link", name="Als Text anzeigen").click()
+        page.wait_for_selector("mark#stelle")
+        assert page.evaluate("document.activeElement.id") == "stelle"
+        assert serious_violations(page, "viewer-text") == []
+        page.screenshot(path=ARTIFACTS / "10-text-view.png", full_page=True)
+        browser.close()

@@ -44,6 +44,8 @@ def test_a_question_gets_an_answer_block_results_and_citations_linking_to_the_pa
     page = client.get("/?q=Wie viel Geld stellt der Klimaschutzfonds jährlich bereit?").get_data(as_text=True)
     assert "Antwort aus den Dokumenten" in page and "<blockquote><mark>" in page
     assert re.search(r'href="/dokumente/\d+/original#page=\d+">Landkreis Hohenwalde · ', page)
+    answer = page.split('id="answer-heading"')[1].split("</section>")[0]
+    assert re.search(r'href="/passage/\d+/im-dokument[^"]*" class="place-link">Im Dokument zeigen', answer)
     assert "<mark>" in page.split('id="results-heading"')[1]  # highlighted terms in the snippets
     assert "Ähnliche Passagen" in page
 

@@ -21,7 +21,16 @@ from kb.core.vocabulary import metadata_from
 from kb.service.briefing import briefing_docx
 from kb.service.gaps import HELPFUL, UNANSWERED, UNHELPFUL
 from kb.service.merkliste import MAX_ENTRIES
-from kb.service.presenters import answer_json, citation, county_json, document_json, hit_json, passage_json, search_json
+from kb.service.presenters import (
+    answer_json,
+    citation,
+    county_json,
+    document_json,
+    hit_json,
+    passage_json,
+    place_json,
+    search_json,
+)
 from kb.service.uploads import stage_all
 from kb.service.writer import DONE, FAILED, Job
 from web.context import server
@@ -199,6 +208,19 @@ def passage(passage_id: int) -> Response:
         passage_json(found)
         | {"document": document_json(document), "citation": citation(document, found.page_start, found.page_end)}
     )
+
+
+@bp.get("/passages/<id:passage_id>/location")
+@require("read")
+def location(passage_id: int) -> Response:
+    """Where the passage stands in its original: the rectangles a viewer highlights, and the
+    address of the page that shows it there (PDF viewer or marked text)."""
+    with server().reading(viewer()) as kb:
+        place = kb.place(passage_id)
+    data = place_json(place)
+    data["viewer"] = url_for("ui.in_document", passage_id=passage_id, _external=True)
+    data["original"] = url_for("api.original", document_id=place.document.id, _external=True)
+    return jsonify(data)
 
 
 @bp.get("/passages/<id:passage_id>/similar")

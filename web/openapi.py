@@ -144,6 +144,37 @@ _SCHEMAS = {
             "citation": {"type": "string"},
         },
     },
+    "Location": {
+        "type": "object",
+        "required": ["passage_id", "document_id", "format", "pages", "boxes", "viewer", "original", "citation"],
+        "properties": {
+            "passage_id": {"type": "integer"},
+            "document_id": {"type": "integer"},
+            "format": {"type": "string"},
+            "page_start": _NULLABLE_INT,
+            "page_end": _NULLABLE_INT,
+            "pages": {"type": "array", "items": {"type": "integer"}},
+            "boxes": {
+                "type": "array",
+                "description": "Rectangles over the passage's lines, in fractions of the page from its top left "
+                "corner; empty for formats without pages or where the text layer does not hold the passage",
+                "items": {
+                    "type": "object",
+                    "required": ["page", "left", "top", "width", "height"],
+                    "properties": {
+                        "page": {"type": "integer", "minimum": 1},
+                        "left": {"type": "number"},
+                        "top": {"type": "number"},
+                        "width": {"type": "number"},
+                        "height": {"type": "number"},
+                    },
+                },
+            },
+            "viewer": {"type": "string", "description": "The page showing the passage in its place"},
+            "original": {"type": "string"},
+            "citation": {"type": "string"},
+        },
+    },
     "Hit": {
         "type": "object",
         "required": [
@@ -447,6 +478,14 @@ def openapi_document() -> dict:
                     "security": _READ,
                     "parameters": [{"name": "passage_id", **_PATH_ID}],
                     "responses": {"200": _json(_ref("Passage"), "Passage"), **read_errors, **_errors(404)},
+                }
+            },
+            "/passages/{passage_id}/location": {
+                "get": {
+                    "summary": "Wo die Passage im Original steht: Seiten und Markierungsrechtecke (PDF)",
+                    "security": _READ,
+                    "parameters": [{"name": "passage_id", **_PATH_ID}],
+                    "responses": {"200": _json(_ref("Location"), "Stelle im Original"), **read_errors, **_errors(404)},
                 }
             },
             "/briefing": {

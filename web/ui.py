@@ -7,9 +7,11 @@ network material and their county's internal documents.
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
+from pathlib import Path
 
-from flask import Blueprint, abort, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
@@ -17,7 +19,7 @@ from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service.gaps import UNANSWERED
-from kb.service.presenters import citation, filters_text, visibility_label
+from kb.service.presenters import citation, filters_text, place_json, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import account, viewer
@@ -49,13 +51,20 @@ def original_link(document: DocumentRecord, page: int | None) -> str:
     return f"{url}#page={page}" if page and document.format == "pdf" else url
 
 
+def place_link(document: DocumentRecord, passage_id: int) -> str:
+    """„Im Dokument zeigen“: the PDF viewer at the passage, or the text view scrolled to it."""
+    url = url_for("ui.in_document", passage_id=passage_id)
+    return url if document.format == "pdf" else f"{url}#stelle"
+
+
 @bp.app_context_processor
 def _helpers() -> dict:
     return {
         "citation": citation,
         "original_link": original_link,
-        "visibility_label": visibility_label,
         "filters_text": filters_text,
+        "place_link": place_link,
+        "visibility_label": visibility_label,
         "MODES": MODES,
     }
 
@@ -131,6 +140,29 @@ def passage(passage_id: int) -> ResponseReturnValue:
         except PassageNotFound:
             abort(404)
     return render_template("passage.html", passage=found, document=document, similar=similar)
+
+
+@bp.get("/passage/<id:passage_id>/im-dokument")
+def in_document(passage_id: int) -> ResponseReturnValue:
+    """The passage in its place: a PDF at its page(s) with the passage highlighted, any other
+    format (or a PDF with ``?ansicht=text``) as the document's text with the passage marked."""
+    as_text = request.args.get("ansicht") == "text"
+    with server().reading(viewer()) as kb:
+        try:
+            place = kb.place(passage_id)
+            stretches = kb.reading_view(passage_id) if as_text or place.document.format != "pdf" else None
+        except PassageNotFound:
+            abort(404)
+    if stretches is not None:
+        return render_template("place_text.html", place=place, stretches=stretches)
+    boxes = json.dumps(place_json(place)["boxes"])
+    return render_template("place_pdf.html", place=place, boxes=boxes, pdfjs=pdf_viewer_installed())
+
+
+def pdf_viewer_installed() -> bool:
+    """Whether pdf.js was vendored into static/pdfjs/ (``make install``; never loaded from a CDN)."""
+    folder = Path(current_app.static_folder or "") / "pdfjs"
+    return all((folder / name).is_file() for name in ("pdf.min.mjs", "pdf.worker.min.mjs"))
 
 
 @bp.get("/dokumente")

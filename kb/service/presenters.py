@@ -5,6 +5,7 @@ from __future__ import annotations
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
 from kb.service.network import CountyProfile
+from kb.service.place import Place
 from kb.service.search import Answer, Hit, SearchResult
 
 
@@ -51,6 +52,24 @@ def passage_json(p: Passage) -> dict:
         "char_end": p.char_end,
         "token_count": p.token_count,
         "ocr_confidence": p.ocr_confidence,
+    }
+
+
+def place_json(place: Place) -> dict:
+    """Where a passage stands in its original: pages and highlight rectangles (PDF; fractions of
+    the page from its top left corner)."""
+    p, d = place.passage, place.document
+    return {
+        "passage_id": p.id,
+        "document_id": d.id,
+        "format": d.format,
+        "page_start": p.page_start,
+        "page_end": p.page_end,
+        "pages": place.pages,
+        "boxes": [
+            {"page": b.page, "left": b.left, "top": b.top, "width": b.width, "height": b.height} for b in place.boxes
+        ],
+        "citation": citation(d, p.page_start, p.page_end),
     }
 
 

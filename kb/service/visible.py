@@ -17,6 +17,7 @@ from kb.core.access import Viewer
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters
 from kb.core.errors import DocumentNotFound, Forbidden, PassageNotFound
 from kb.service.knowledge import KnowledgeBase
+from kb.service.place import Place, Stretch, locate, reading_view
 from kb.service.search import Answer, Hit, SearchResult
 
 
@@ -76,6 +77,16 @@ class VisibleKnowledge:
         if not self._sees(document):
             raise PassageNotFound.numbered(passage_id)
         return found, document
+
+    def place(self, passage_id: int) -> Place:
+        """The passage with where it stands in its original (highlight rectangles for PDFs)."""
+        found, document = self.passage(passage_id)
+        return locate(found, document, self.kb.original(document))
+
+    def reading_view(self, passage_id: int) -> list[Stretch]:
+        """The passage's document as text, this passage marked."""
+        found, document = self.passage(passage_id)
+        return reading_view(self.kb.passages(document.id), found.id)
 
     def quotes(self, passage_ids: Sequence[int], *, strict: bool = True) -> list[tuple[Passage, DocumentRecord]]:
         """Passages with their documents, in the given order. A missing or hidden one raises
