@@ -37,7 +37,7 @@ def test_api_never_fails_and_matches_its_schema(write_key_and_app):
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     headers = {"Authorization": f"Bearer {key}"}
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 18
+    assert len(operations) == 19
 
     for operation in operations:
 

@@ -8,6 +8,7 @@ error is ``{"error": {"code", "message"}}`` with a fitting status.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
 from kb.core.errors import DocumentNotFound, Forbidden, InvalidQuery, KbError, PassageNotFound, UploadRefused
-from kb.core.vocabulary import metadata_from
+from kb.core.vocabulary import canonical_topic, metadata_from
 from kb.service.briefing import briefing_docx
 from kb.service.gaps import HELPFUL, UNANSWERED, UNHELPFUL
 from kb.service.merkliste import MAX_ENTRIES
@@ -26,6 +27,7 @@ from kb.service.presenters import (
     citation,
     county_json,
     document_json,
+    experience_json,
     hit_json,
     passage_json,
     place_json,
@@ -152,6 +154,21 @@ def briefing() -> Response:
         quotes = kb.quotes(list(dict.fromkeys(ids)))
     document = briefing_docx(quotes, passage_link, title=title.strip())
     return send_file(io.BytesIO(document), mimetype=DOCX_TYPE, as_attachment=True, download_name="briefing.docx")
+
+
+@bp.get("/experience")
+@require("read")
+def experience() -> Response:
+    query = request.args.get("q", "").strip()
+    given = request.args.get("topic", "").strip()
+    topic = canonical_topic(given) if given else None
+    if given and topic is None:
+        raise InvalidQuery(f"Unbekanntes Handlungsfeld {given!r}.")
+    if not query and not topic:
+        raise InvalidQuery("Bitte 'q' (eine Frage) oder 'topic' (ein Handlungsfeld) angeben.")
+    filters = dataclasses.replace(search_filters(request.args), topics=())
+    counties = server().experience(viewer(), query, topic, filters)
+    return jsonify(experience_json(query, topic, counties))
 
 
 @bp.get("/counties/<county>")

@@ -410,6 +410,45 @@ def openapi_document() -> dict:
                     "responses": {"204": {"description": "Gezählt"}, **read_errors, **_errors(415)},
                 }
             },
+            "/experience": {
+                "get": {
+                    "summary": "Wer hat damit Erfahrung? Landkreise nach Menge passenden Materials",
+                    "security": _READ,
+                    "parameters": [
+                        _query("q", {"type": "string", "maxLength": 2000}, "Frage oder Stichwörter"),
+                        _query("topic", {"type": "string", "enum": list(TOPICS)}, "Handlungsfeld"),
+                        *[p for p in _FILTERS if p["name"] != "topic"],
+                    ],
+                    "responses": {
+                        "200": _json(
+                            {
+                                "type": "object",
+                                "required": ["query", "topic", "counties"],
+                                "properties": {
+                                    "query": {"type": "string"},
+                                    "topic": {"type": ["string", "null"]},
+                                    "counties": {
+                                        "type": "array",
+                                        "items": {
+                                            "type": "object",
+                                            "required": ["county", "role", "passages", "documents", "best"],
+                                            "properties": {
+                                                "county": {"type": "string"},
+                                                "role": {"type": ["string", "null"]},
+                                                "passages": {"type": "integer"},
+                                                "documents": {"type": "integer"},
+                                                "best": {"type": "array", "items": _ref("Hit")},
+                                            },
+                                        },
+                                    },
+                                },
+                            },
+                            "Landkreise, der mit dem meisten passenden Material zuerst",
+                        ),
+                        **read_errors,
+                    },
+                }
+            },
             "/counties/{county}": {
                 "get": {
                     "summary": "Ein Landkreis im Netzwerk: Rolle, Handlungsfelder, sichtbare Dokumente",

@@ -17,13 +17,13 @@ from werkzeug.datastructures import MultiDict
 
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
-from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.core.vocabulary import DOC_TYPES, TOPICS, canonical_topic
 from kb.service.gaps import UNANSWERED
 from kb.service.presenters import citation, filters_text, place_json, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import account, viewer
-from web.params import search_request
+from web.params import search_filters, search_request
 
 bp = Blueprint("ui", __name__)
 
@@ -198,6 +198,23 @@ def original(document_id: int) -> ResponseReturnValue:
     if path is None:
         abort(404)
     return send_file(path, download_name=record.file_name)
+
+
+@bp.get("/erfahrung")
+def experience() -> ResponseReturnValue:
+    """Wer hat damit Erfahrung? Counties ranked by their material on a question or a topic."""
+    query = request.args.get("q", "").strip()
+    topic = canonical_topic(request.args.get("topic", "")) or None
+    counties, problem = [], None
+    if query or topic:
+        try:
+            filters = dataclasses.replace(search_filters(request.args), topics=())
+            counties = server().experience(viewer(), query, topic, filters)
+        except KbError as error:
+            problem = str(error)
+    return render_template(
+        "experience.html", query=query, topic=topic, counties=counties, problem=problem, signed_in=viewer().is_member
+    ), (400 if problem else 200)
 
 
 @bp.get("/landkreise/<county>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.experience import CountyExperience
 from kb.service.network import CountyProfile
 from kb.service.place import Place
 from kb.service.search import Answer, Hit, SearchResult
@@ -180,4 +181,22 @@ def county_json(profile: CountyProfile) -> dict:
         "role": profile.role,
         "topics": [{"topic": topic, "documents": count} for topic, count in profile.topics],
         "documents": [document_json(d) for d in profile.documents],
+    }
+
+
+def experience_json(query: str, topic: str | None, counties: list[CountyExperience]) -> dict:
+    """Wer hat damit Erfahrung, for the API (contacts are for signed-in members of the pages only)."""
+    return {
+        "query": query,
+        "topic": topic,
+        "counties": [
+            {
+                "county": c.county,
+                "role": c.role,
+                "passages": c.passages,
+                "documents": c.documents,
+                "best": [hit_json(hit) for hit in c.best],
+            }
+            for c in counties
+        ],
     }

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 
 from kb.core.access import OPERATOR, Viewer
 from kb.core.config import Config
-from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.errors import KbError
 from kb.core.vocabulary import canonical_county
 from kb.service.accounts import Account, Accounts
+from kb.service.experience import CountyExperience, experience
 from kb.service.gaps import GapGroup, GapLog
 from kb.service.knowledge import KnowledgeBase
 from kb.service.merkliste import Merkliste
@@ -90,6 +91,21 @@ class KnowledgeServer:
             return None
         with self.reading(owner.viewer) as kb:
             return saved, new_documents(kb, saved, saved.created_at)
+
+    def experience(
+        self, viewer: Viewer, query: str, topic: str | None, filters: SearchFilters = NO_FILTERS
+    ) -> list[CountyExperience]:
+        """Wer hat damit Erfahrung: counties ranked by material above the floor, with their role
+        and, for signed-in members, their contact people for the topic (or the material's topics)."""
+        with self.reading(viewer) as kb:
+            found = experience(kb, query, topic, filters)
+        roles = self.network.roles()
+        for county in found:
+            county.role = roles.get(county.county)
+            if viewer.is_member:
+                wanted = {topic} if topic else county.topics
+                county.contacts = [c for c in self.network.contacts(county.county) if c.topic in wanted]
+        return found
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""
