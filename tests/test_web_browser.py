@@ -230,3 +230,48 @@ def test_a_hit_opens_the_pdf_at_its_pages_with_the_passage_highlighted(fake_web_
         assert serious_violations(page, "viewer-text") == []
         page.screenshot(path=ARTIFACTS / "10-text-view.png", full_page=True)
         browser.close()
+
+
+def test_the_network_pages_are_accessible(page, server: str, web_config: Config):
+    """Every page of the network features, signed in as an administrator: axe finds nothing
+    serious or critical; a screenshot of each."""
+    from kb.service.gaps import UNANSWERED, GapLog
+    from kb.service.network import Network
+
+    network = Network(web_config.catalogue_path)
+    network.set_role("Landkreis Hohenwalde", "Vorreiterkreis")
+    network.add_contact(
+        "Landkreis Hohenwalde",
+        "kreisangehörige Gemeinden",
+        "Erika Muster",
+        "Klimaschutzmanagerin",
+        "erika.muster@hohenwalde.example",
+    )
+    network.close()
+    gaps = GapLog(web_config.catalogue_path, retention_days=365)
+    for question in ("Förderung von Lastenrädern", "Zuschuss für Lastenrad", "Hitzeschutz in Kitas"):
+        gaps.record(UNANSWERED, question, "")
+    gaps.close()
+    page.goto("/verwaltung/anmelden")
+    page.get_by_label("Benutzername").fill("klimaschutz")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+    page.goto("/?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F")
+    page.get_by_role("button", name="Suche speichern").click()
+    pages = {
+        "erfahrung": "/erfahrung?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F",
+        "landkreis": "/landkreise/Landkreis Hohenwalde",
+        "konto": "/konto",
+        "neu-fuer-mich": "/",
+        "luecken": "/verwaltung/luecken",
+        "kontakte": "/verwaltung/kontakte",
+        "netzwerk": "/verwaltung/netzwerk",
+    }
+    found = {}
+    for name, url in pages.items():
+        page.goto(url)
+        found[name] = serious_violations(page, name)
+        page.screenshot(path=ARTIFACTS / f"network-{name}.png", full_page=True)
+    assert found == {name: [] for name in pages}
+    page.goto(pages["erfahrung"])
+    assert "Erika Muster" in page.locator("ol.experience").inner_text()
