@@ -77,6 +77,17 @@ def page(server: str):
         browser.close()
 
 
+QUESTION_URL = "/?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F"
+
+
+def sign_in(page, start: str) -> None:
+    """Sign in as the administrator through the form, starting at ``start``."""
+    page.goto(start)
+    page.get_by_label("Benutzername").fill("klimaschutz")
+    page.get_by_label("Passwort").fill(PASSWORD)
+    page.get_by_role("button", name="Anmelden").click()
+
+
 def serious_violations(page, name: str) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -121,10 +132,7 @@ def test_officer_searches_filters_and_opens_a_citation(page):
 
 
 def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):
-    page.goto("/verwaltung/")
-    page.get_by_label("Benutzername").fill("klimaschutz")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
+    sign_in(page, "/verwaltung/")
     page.wait_for_selector("#upload-heading")
     assert serious_violations(page, "upload") == []
     page.screenshot(path=ARTIFACTS / "5-staff.png", full_page=True)
@@ -158,11 +166,8 @@ def test_staff_signs_in_uploads_and_finds_the_document(page, tmp_path: Path):
 def test_a_member_collects_passages_and_downloads_the_briefing(page, tmp_path: Path):
     from docx import Document
 
-    page.goto("/verwaltung/anmelden")
-    page.get_by_label("Benutzername").fill("klimaschutz")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.goto("/?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F")
+    sign_in(page, "/verwaltung/anmelden")
+    page.goto(QUESTION_URL)
     hits = page.locator("ol.hits > li")
     titles = [hits.nth(i).locator("h3").inner_text() for i in range(2)]
     for i in range(2):
@@ -252,14 +257,11 @@ def test_the_network_pages_are_accessible(page, server: str, web_config: Config)
     for question in ("Förderung von Lastenrädern", "Zuschuss für Lastenrad", "Hitzeschutz in Kitas"):
         gaps.record(UNANSWERED, question, "")
     gaps.close()
-    page.goto("/verwaltung/anmelden")
-    page.get_by_label("Benutzername").fill("klimaschutz")
-    page.get_by_label("Passwort").fill(PASSWORD)
-    page.get_by_role("button", name="Anmelden").click()
-    page.goto("/?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F")
+    sign_in(page, "/verwaltung/anmelden")
+    page.goto(QUESTION_URL)
     page.get_by_role("button", name="Suche speichern").click()
     pages = {
-        "erfahrung": "/erfahrung?q=Wie+binden+wir+die+kreisangehörigen+Gemeinden+ein%3F",
+        "erfahrung": "/erfahrung" + QUESTION_URL[1:],
         "landkreis": "/landkreise/Landkreis Hohenwalde",
         "konto": "/konto",
         "neu-fuer-mich": "/",

@@ -23,6 +23,17 @@ def _json(schema: dict, description: str) -> dict:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
+def _json_body(properties: dict, *required: str) -> dict:
+    """A required JSON object body with these properties."""
+    schema = {"type": "object", "required": list(required), "properties": properties}
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _object(properties: dict) -> dict:
+    """An object in a response, every property present."""
+    return {"type": "object", "required": list(properties), "properties": properties}
+
+
 def _errors(*statuses: int) -> dict:
     texts = {
         400: "Ungültiger Parameter",
@@ -387,26 +398,19 @@ def openapi_document() -> dict:
                 "post": {
                     "summary": "Rückmeldung „hilfreich / nicht hilfreich“ zu einer Frage (ohne Personenbezug gezählt)",
                     "security": _READ,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["q", "helpful"],
-                                    "properties": {
-                                        "q": {"type": "string", "minLength": 1, "maxLength": 2000},
-                                        "helpful": {"type": "boolean"},
-                                        "county": {"type": "array", "items": {"type": "string"}},
-                                        "type": {"type": "array", "items": {"type": "string"}},
-                                        "topic": {"type": "array", "items": {"type": "string"}},
-                                        "year_from": {"type": "integer", "minimum": 1900, "maximum": 2100},
-                                        "year_to": {"type": "integer", "minimum": 1900, "maximum": 2100},
-                                    },
-                                }
-                            }
+                    "requestBody": _json_body(
+                        {
+                            "q": {"type": "string", "minLength": 1, "maxLength": 2000},
+                            "helpful": {"type": "boolean"},
+                            "county": {"type": "array", "items": {"type": "string"}},
+                            "type": {"type": "array", "items": {"type": "string"}},
+                            "topic": {"type": "array", "items": {"type": "string"}},
+                            "year_from": {"type": "integer", "minimum": 1900, "maximum": 2100},
+                            "year_to": {"type": "integer", "minimum": 1900, "maximum": 2100},
                         },
-                    },
+                        "q",
+                        "helpful",
+                    ),
                     "responses": {"204": {"description": "Gezählt"}, **read_errors, **_errors(415)},
                 }
             },
@@ -421,28 +425,24 @@ def openapi_document() -> dict:
                     ],
                     "responses": {
                         "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["query", "topic", "counties"],
-                                "properties": {
+                            _object(
+                                {
                                     "query": {"type": "string"},
                                     "topic": {"type": ["string", "null"]},
                                     "counties": {
                                         "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["county", "role", "passages", "documents", "best"],
-                                            "properties": {
+                                        "items": _object(
+                                            {
                                                 "county": {"type": "string"},
                                                 "role": {"type": ["string", "null"]},
                                                 "passages": {"type": "integer"},
                                                 "documents": {"type": "integer"},
                                                 "best": {"type": "array", "items": _ref("Hit")},
-                                            },
-                                        },
+                                            }
+                                        ),
                                     },
-                                },
-                            },
+                                }
+                            ),
                             "Landkreise, der mit dem meisten passenden Material zuerst",
                         ),
                         **read_errors,
@@ -458,26 +458,19 @@ def openapi_document() -> dict:
                     ],
                     "responses": {
                         "200": _json(
-                            {
-                                "type": "object",
-                                "required": ["county", "role", "topics", "documents"],
-                                "properties": {
+                            _object(
+                                {
                                     "county": {"type": "string"},
                                     "role": {"type": ["string", "null"], "enum": [*NETWORK_ROLES, None]},
                                     "topics": {
                                         "type": "array",
-                                        "items": {
-                                            "type": "object",
-                                            "required": ["topic", "documents"],
-                                            "properties": {
-                                                "topic": {"type": "string"},
-                                                "documents": {"type": "integer"},
-                                            },
-                                        },
+                                        "items": _object(
+                                            {"topic": {"type": "string"}, "documents": {"type": "integer"}}
+                                        ),
                                     },
                                     "documents": {"type": "array", "items": _ref("Document")},
-                                },
-                            },
+                                }
+                            ),
                             "Landkreis",
                         ),
                         **read_errors,
@@ -531,26 +524,18 @@ def openapi_document() -> dict:
                 "post": {
                     "summary": "Passagen als Word-Datei für eine Ausschussvorlage: jede wörtlich mit Quelle und Link",
                     "security": _READ,
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "required": ["passage_ids"],
-                                    "properties": {
-                                        "passage_ids": {
-                                            "type": "array",
-                                            "items": {"type": "integer", "minimum": 1},
-                                            "minItems": 1,
-                                            "maxItems": 200,
-                                        },
-                                        "title": {"type": "string", "maxLength": 200},
-                                    },
-                                }
-                            }
+                    "requestBody": _json_body(
+                        {
+                            "passage_ids": {
+                                "type": "array",
+                                "items": {"type": "integer", "minimum": 1},
+                                "minItems": 1,
+                                "maxItems": 200,
+                            },
+                            "title": {"type": "string", "maxLength": 200},
                         },
-                    },
+                        "passage_ids",
+                    ),
                     "responses": {
                         "200": {
                             "description": "Word-Datei (DOCX)",

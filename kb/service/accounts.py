@@ -10,13 +10,13 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.core.access import EDITOR, PUBLIC, READER, Viewer, key_holder, member, rate_limit, role, visibility
 from kb.core.errors import KbError
 from kb.core.vocabulary import checked_email, county_name
+from kb.service.catalogue import CatalogueStore
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"
@@ -59,18 +59,8 @@ class Account:
         return member(self.name, self.county, self.role)
 
 
-class Accounts:
-    """Users and API keys. Opens its own connection; the catalogue owns the schema."""
-
-    def __init__(self, catalogue_path: Path) -> None:
-        from kb.service.catalogue import Catalogue
-
-        Catalogue(catalogue_path).close()  # runs the migrations
-        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-
-    def close(self) -> None:
-        self._db.close()
+class Accounts(CatalogueStore):
+    """Users and API keys."""
 
     # users
 

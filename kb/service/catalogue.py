@@ -518,3 +518,17 @@ def access_sql(access: Access | None, table: str) -> tuple[list[str], list[objec
         clause = f"({clause} OR ({table}.visibility = 'county' AND lower({table}.county) = ?))"
         args.append(access.county.lower())
     return [clause], args
+
+
+class CatalogueStore:
+    """A store beside the catalogue (accounts, Merkliste, network, gaps, saved searches): its own
+    connection to the same file, whose schema the catalogue owns (opening runs the migrations)."""
+
+    def __init__(self, catalogue_path: Path) -> None:
+        Catalogue(catalogue_path).close()
+        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA foreign_keys=ON")
+
+    def close(self) -> None:
+        self._db.close()

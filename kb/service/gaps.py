@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import io
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+
+from kb.service.catalogue import CatalogueStore
 
 UNANSWERED, UNHELPFUL, HELPFUL = "unbeantwortet", "nicht hilfreich", "hilfreich"
 KINDS = (UNANSWERED, UNHELPFUL, HELPFUL)
@@ -57,19 +58,12 @@ class GapGroup:
         return sum(1 for gap in self.gaps if gap.kind == kind)
 
 
-class GapLog:
-    """Opens its own connection; the catalogue owns the schema."""
+class GapLog(CatalogueStore):
+    """The recorded gaps, forgotten after ``retention_days``."""
 
     def __init__(self, catalogue_path: Path, retention_days: int) -> None:
-        from kb.service.catalogue import Catalogue
-
-        Catalogue(catalogue_path).close()  # runs the migrations
-        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
+        super().__init__(catalogue_path)
         self.retention = timedelta(days=retention_days)
-
-    def close(self) -> None:
-        self._db.close()
 
     def record(self, kind: str, query: str, filters: str, now: datetime | None = None) -> None:
         if kind not in KINDS:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kb.core.errors import KbError
+from kb.service.catalogue import CatalogueStore
 
 MAX_ENTRIES = 200  # a briefing, not an archive
 
@@ -15,19 +14,9 @@ class MerklisteFull(KbError):
     pass
 
 
-class Merkliste:
-    """Passage ids by owner (a :class:`~kb.core.access.Viewer` id). Opens its own connection; the
-    catalogue owns the schema, and removing a passage removes it from every list."""
-
-    def __init__(self, catalogue_path: Path) -> None:
-        from kb.service.catalogue import Catalogue
-
-        Catalogue(catalogue_path).close()  # runs the migrations
-        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.execute("PRAGMA foreign_keys=ON")
-
-    def close(self) -> None:
-        self._db.close()
+class Merkliste(CatalogueStore):
+    """Passage ids by owner (a :class:`~kb.core.access.Viewer` id); removing a passage from the
+    catalogue removes it from every list."""
 
     def add(self, owner: str, passage_id: int) -> None:
         """Put a passage on the list (again: no change); the caller checked the owner may see it."""

@@ -6,15 +6,14 @@ signed-in members only (the pages decide that; this store holds no access rules 
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kb.core.documents import DocumentRecord
 from kb.core.errors import KbError
 from kb.core.vocabulary import NETWORK_ROLES, canonical_topic, checked_email, county_name
+from kb.service.catalogue import CatalogueStore
 
 _MAX_FIELD = 200
 
@@ -45,18 +44,8 @@ class CountyProfile:
         return sorted(counted.items(), key=lambda item: (-item[1], item[0]))
 
 
-class Network:
-    """Opens its own connection; the catalogue owns the schema."""
-
-    def __init__(self, catalogue_path: Path) -> None:
-        from kb.service.catalogue import Catalogue
-
-        Catalogue(catalogue_path).close()  # runs the migrations
-        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-
-    def close(self) -> None:
-        self._db.close()
+class Network(CatalogueStore):
+    """County roles and contact people."""
 
     # roles
 

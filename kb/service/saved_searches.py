@@ -14,10 +14,10 @@ import secrets
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError
+from kb.service.catalogue import CatalogueStore
 from kb.service.search import Hit
 from kb.service.visible import VisibleKnowledge
 
@@ -48,18 +48,8 @@ class NewDocument:
     hit: Hit  # its best passage for the search
 
 
-class SavedSearches:
-    """Opens its own connection; the catalogue owns the schema."""
-
-    def __init__(self, catalogue_path: Path) -> None:
-        from kb.service.catalogue import Catalogue
-
-        Catalogue(catalogue_path).close()  # runs the migrations
-        self._db = sqlite3.connect(catalogue_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self._db.row_factory = sqlite3.Row
-
-    def close(self) -> None:
-        self._db.close()
+class SavedSearches(CatalogueStore):
+    """Every member's saved searches."""
 
     def save(self, owner: str, query: str, filters: SearchFilters) -> SavedSearch:
         query = " ".join(query.split())
