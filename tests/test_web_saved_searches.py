@@ -22,6 +22,7 @@ from kb.service.server import KnowledgeServer
 from tests.access_corpus import OTHER, OWN, THIRD
 from tests.conftest import ROOT
 from tests.test_web_access_rules import World
+from tests.test_web_browser import ARTIFACTS
 from tests.test_web_ui import csrf_token
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -129,6 +130,8 @@ def test_the_daily_digest_reaches_the_member_once_with_only_what_they_may_see(wo
     report = send_digests(server)
     assert report.sent == {"leser-anderer-kreis": 1} and report.without_email == ["leser-eigener-kreis"]
     [mail] = received
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "digest.eml").write_bytes(mail.as_bytes())  # the message as received, for people to read
     assert mail["To"] == "leserin@moorbach.example"
     assert mail["Subject"] == "Kreiswissen: ein neues Dokument zu Ihren gespeicherten Suchen"
     body = mail.get_payload(decode=True).decode("utf-8")

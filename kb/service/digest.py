@@ -12,6 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import TYPE_CHECKING
 
 from kb.core.config import Config
@@ -71,6 +72,8 @@ def digest_message(account: Account, sections: list[Section], config: Config) ->
     message["Subject"] = f"Kreiswissen: {documents} zu Ihren gespeicherten Suchen"
     message["From"] = config.smtp_from
     message["To"] = account.email
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=config.smtp_from.rpartition("@")[2] or None)
     lines = [f"Guten Tag {account.name},", "", "neu in Kreiswissen und passend zu Ihren gespeicherten Suchen:", ""]
     base = config.base_url.rstrip("/")
     for saved, new in sections:
