@@ -15,6 +15,7 @@ from kb.core.documents import Metadata
 from kb.core.errors import KbError
 from kb.service import KnowledgeBase
 from kb.service.accounts import Accounts
+from kb.service.catalogue import MIGRATIONS
 from kb.service.visible import VisibleKnowledge
 from tests.access_corpus import OTHER, OWN, QUERY, build
 from tests.conftest import make_config
@@ -92,6 +93,8 @@ def _downgrade(data) -> None:
     from whoosh import index
 
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
+        db.execute("DROP TABLE near_duplicates")  # migration 5
+        db.execute("DROP TABLE passage_signatures")
         for table, column in (
             ("documents", "visibility"),
             ("users", "county"),
@@ -117,7 +120,7 @@ def test_an_older_data_directory_upgrades_in_place(tmp_path, fake_embedder):
     _downgrade(config.data_dir)
 
     knowledge = KnowledgeBase(config, embedder=fake_embedder)
-    assert knowledge.catalogue.schema_version == 4
+    assert knowledge.catalogue.schema_version == len(MIGRATIONS)
     assert {d.metadata.visibility for d in knowledge.documents()} == {"network"}  # the stated level
     assert knowledge.check().ok, knowledge.check().lines()  # the keyword index was given the levels
     anonymous, network = (

@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.presenters import citation, visibility_label
+from kb.service.presenters import citation, copy_label, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import viewer
@@ -50,7 +50,13 @@ def original_link(document: DocumentRecord, page: int | None) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"citation": citation, "original_link": original_link, "visibility_label": visibility_label, "MODES": MODES}
+    return {
+        "citation": citation,
+        "copy_label": copy_label,
+        "original_link": original_link,
+        "visibility_label": visibility_label,
+        "MODES": MODES,
+    }
 
 
 @bp.get("/")
@@ -142,7 +148,8 @@ def document(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     with server().reading(viewer()) as kb:
         passages = kb.passages(document_id)
-    return render_template("document.html", document=record, passages=passages)
+        copies = kb.copies(document_id)
+    return render_template("document.html", document=record, passages=passages, copies=copies)
 
 
 @bp.get("/dokumente/<id:document_id>/original")

@@ -16,6 +16,7 @@ from kb.core.embedding import Embedder
 from kb.core.errors import DocumentNotFound, PassageNotFound
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
+from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
@@ -61,6 +62,8 @@ class KnowledgeBase:
             )
             if self._indexes.keywords.needs_visibility:
                 self._upgrade_keywords()
+            if self.catalogue.has_unsigned():
+                self._upgrade_duplicates()
         return self._indexes
 
     @property
@@ -115,6 +118,10 @@ class KnowledgeBase:
         if found is None:
             raise PassageNotFound.numbered(passage_id)
         return found, self.catalogue.get(found.document_id)
+
+    def copies(self, passage_ids: Sequence[int], access: Access | None = None) -> dict[int, list[Copy]]:
+        """Passage id -> its near-duplicates in other places ``access`` lets see (all when None)."""
+        return copies_of(self.catalogue, passage_ids, access)
 
     def original(self, document: DocumentRecord) -> Path | None:
         """The kept original file of ``document``, if it is stored."""
@@ -211,11 +218,15 @@ class KnowledgeBase:
         self.indexes.remove(document_id, passage_ids)
         self.indexes.save()
         with self.catalogue.transaction():
+            duplicates = NearDuplicates(self.catalogue)
+            left = duplicates.forget(passage_ids)
             self.catalogue.delete_document(document_id)
+            duplicates.regroup(left)
         return record
 
     def check(self) -> ConsistencyReport:
-        """Compare the catalogue's ready passages with both indexes, and each passage's visibility.
+        """Compare the catalogue's ready passages with both indexes, each passage's visibility,
+        and the near-duplicate groups with those the passages' signatures give.
 
         FAISS holds no visibility (dense search gets its allowed ids from the catalogue); the
         keyword index filters by the level stored with each entry, which must be the document's.
@@ -227,7 +238,24 @@ class KnowledgeBase:
         report.wrong_visibility = sorted(
             item for item, level in self.catalogue.passage_visibilities().items() if indexed.get(item, level) != level
         )
+        report.unsigned_passages = [p.id for p in self.catalogue.unsigned_passages()]
+        stored, expected = self.catalogue.duplicate_groups(), NearDuplicates(self.catalogue).expected_groups()
+        report.stale_duplicate_groups = sorted(
+            item for item in stored.keys() | expected.keys() if stored.get(item) != expected.get(item)
+        )
         return report
+
+    @writing
+    def _upgrade_duplicates(self) -> None:
+        """Sign the passages from before near-duplicate detection and group them (no model needed)."""
+        unsigned = self.catalogue.unsigned_passages()
+        by_document: dict[int, list[Passage]] = {}
+        for passage in unsigned:
+            by_document.setdefault(passage.document_id, []).append(passage)
+        with self.catalogue.transaction():
+            duplicates = NearDuplicates(self.catalogue)
+            for passages in by_document.values():
+                duplicates.add(passages)
 
     @writing
     def _upgrade_keywords(self) -> None:
@@ -268,6 +296,8 @@ class KnowledgeBase:
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
+        with self.catalogue.transaction():
+            NearDuplicates(self.catalogue).rebuild(self.catalogue.passages(d.id) for d in self.catalogue.documents())
         publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)

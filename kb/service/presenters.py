@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.duplicates import Copy
 from kb.service.search import Answer, Hit, SearchResult
 
 
@@ -86,7 +87,37 @@ def hit_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
+        "near_duplicates": [copy_json(c, d) for c in hit.near_duplicates],
     }
+
+
+def copy_json(copy: Copy, shown: DocumentRecord) -> dict:
+    d = copy.document
+    return {
+        "passage_id": copy.passage.id,
+        "document_id": d.id,
+        "title": d.metadata.title,
+        "county": d.metadata.county,
+        "page": copy.passage.page_start,
+        "label": copy_label(copy, shown),
+    }
+
+
+def copy_label(copy: Copy, shown: DocumentRecord) -> str:
+    """ "Landkreis A (S. 12)": where else a passage shown from ``shown`` stands.
+
+    The county names the place, unless it is the shown document's own (the same file uploaded
+    twice): then the title does, or the file name when the titles are the same too.
+    """
+    d, page = copy.document, copy.passage.page_start
+    place = d.metadata.county
+    if d.id == shown.id:
+        place = "dieses Dokument"
+    elif not place or place == shown.metadata.county:
+        place = d.metadata.title if d.metadata.title and d.metadata.title != shown.metadata.title else d.file_name
+    if page is None:
+        return place
+    return f"{place} ({'Folie' if d.format == 'pptx' else 'S.'} {page})"
 
 
 def filters_json(filters: SearchFilters) -> dict:

@@ -13,6 +13,7 @@ from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service.catalogue import Catalogue
+from kb.service.duplicates import Copy, copies_of
 
 MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
@@ -29,6 +30,7 @@ class Hit:
     dense_rank: int | None
     keyword_rank: int | None
     highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
+    near_duplicates: list[Copy] = field(default_factory=list)  # the same text elsewhere, as far as visible
 
 
 @dataclass(slots=True)
@@ -37,7 +39,7 @@ class SearchResult:
     mode: str
     filters: SearchFilters
     hits: list[Hit]
-    candidates: int  # how many passages either retriever returned before the limit
+    candidates: int  # how many passages either retriever returned before the limit, copies counted once
 
 
 @dataclass(slots=True)
@@ -117,8 +119,30 @@ class Searcher:
         ranked, dense, keyword = self.rank(
             query, mode=mode, filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
+        ranked = self.collapse(ranked)
         hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
+        copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)
+        for hit in hits:
+            hit.near_duplicates = copies.get(hit.passage.id, [])
         return SearchResult(query, mode, filters, hits, len(ranked))
+
+    def collapse(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """One passage per near-duplicate group: its best ranked.
+
+        The ranking holds only passages the filters (and so the viewer) allow, so the one kept is
+        always one the viewer may see; a hidden copy can neither stand in for it nor push it out.
+        """
+        groups = self.catalogue.duplicate_groups([item for item, _ in ranked])
+        shown: set[int] = set()
+        kept = []
+        for item, score in ranked:
+            group = groups.get(item)
+            if group is not None:
+                if group in shown:
+                    continue
+                shown.add(group)
+            kept.append((item, score))
+        return kept
 
     def rank(
         self,
