@@ -16,7 +16,7 @@ from werkzeug.datastructures import MultiDict
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.presenters import citation, copy_label, visibility_label
+from kb.service.presenters import citation, copy_labels, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import viewer
@@ -52,7 +52,7 @@ def original_link(document: DocumentRecord, page: int | None) -> str:
 def _helpers() -> dict:
     return {
         "citation": citation,
-        "copy_label": copy_label,
+        "copy_labels": copy_labels,
         "original_link": original_link,
         "visibility_label": visibility_label,
         "MODES": MODES,

@@ -132,6 +132,10 @@ class Catalogue:
     def close(self) -> None:
         self._db.close()
 
+    def data_version(self) -> int:
+        """Changes whenever another connection has committed to the file (SQLite's data_version)."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
+
     @property
     def schema_version(self) -> int:
         return self._db.execute("PRAGMA user_version").fetchone()[0]

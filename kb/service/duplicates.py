@@ -9,7 +9,8 @@ from the catalogue. Who may see which member is decided when they are read, neve
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from index.neardup import DuplicateFinder, from_bytes, signature, to_bytes
@@ -41,16 +42,33 @@ def copies_of(catalogue: Catalogue, passage_ids: Sequence[int], access: Access |
 
 
 class NearDuplicates:
-    """Finds and records a catalogue's near-duplicate groups. Writers only, inside a transaction."""
+    """Finds and records a catalogue's near-duplicate groups. Writers only, inside a transaction.
+
+    The LSH index of all stored signatures is built on first use and kept while no other
+    connection (another process's ingest) has changed the catalogue.
+    """
 
     def __init__(self, catalogue: Catalogue) -> None:
         self.catalogue = catalogue
         self._finder: DuplicateFinder | None = None
+        self._version: int | None = None
+
+    @contextmanager
+    def kept_in_step(self) -> Iterator[None]:
+        """Around a change that may fail: then the LSH index is forgotten, as it would no longer
+        match the catalogue once the transaction rolls back."""
+        try:
+            yield
+        except BaseException:
+            self._finder = None
+            raise
 
     def _index(self) -> DuplicateFinder:
-        if self._finder is None:  # built once per batch: the writer holds the lock meanwhile
+        version = self.catalogue.data_version()
+        if self._finder is None or version != self._version:
             stored = self.catalogue.signatures()
             self._finder = DuplicateFinder((item, from_bytes(data)) for item, data in stored.items())
+            self._version = version
         return self._finder
 
     def add(self, passages: Sequence[Passage]) -> None:
@@ -82,7 +100,7 @@ class NearDuplicates:
     def forget(self, passage_ids: Sequence[int]) -> set[int]:
         """Take passages about to be deleted out of the index; returns the other members of their
         groups, to be regrouped with :meth:`regroup` once the passages are gone."""
-        if self._finder is not None:
+        if self._finder is not None and self.catalogue.data_version() == self._version:
             for item in passage_ids:
                 self._finder.remove(item)
         groups = self.catalogue.group_members(set(self.catalogue.duplicate_groups(passage_ids).values()))
@@ -123,7 +141,7 @@ class NearDuplicates:
     def rebuild(self, documents: Iterable[Sequence[Passage]]) -> None:
         """Sign every passage again and form all groups anew, document by document."""
         self.catalogue.clear_duplicates()
-        self._finder = DuplicateFinder()
+        self._finder, self._version = DuplicateFinder(), self.catalogue.data_version()
         for passages in documents:
             self.add(passages)
 

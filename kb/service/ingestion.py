@@ -26,7 +26,6 @@ from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage,
 from kb.core.errors import IngestError, KbError
 from kb.core.files import atomic_path, file_sha256
 from kb.core.vocabulary import canonical_county
-from kb.service.duplicates import NearDuplicates
 
 if TYPE_CHECKING:
     from kb.service.knowledge import KnowledgeBase
@@ -106,7 +105,6 @@ class Ingestion:
         self.kb = kb
         self.config = kb.config
         self.on_ocr_page = on_ocr_page
-        self.duplicates = NearDuplicates(kb.catalogue)
         self._waiting: list[int] = []  # documents indexed but not yet saved to disk
         self._last_flush = time.monotonic()
 
@@ -213,9 +211,9 @@ class Ingestion:
     ) -> tuple[int, list[Passage]]:
         """Write a document's passages to the catalogue (pending), with their near-duplicate
         groups, and to both indexes."""
-        catalogue, indexes = self.kb.catalogue, self.kb.indexes
+        catalogue, indexes, duplicates = self.kb.catalogue, self.kb.indexes, self.kb.duplicates
         old_ids = catalogue.passage_ids(existing.id) if existing else []
-        with catalogue.transaction():
+        with catalogue.transaction(), duplicates.kept_in_step():
             document_id = catalogue.upsert_document(
                 source_key=source_key,
                 content_hash=digest,
@@ -227,10 +225,10 @@ class Ingestion:
                 ocr_pages=loaded.ocr_pages,
                 status="pending",
             )
-            left = self.duplicates.forget(old_ids)
+            left = duplicates.forget(old_ids)
             passages = catalogue.replace_passages(document_id, drafts)
-            self.duplicates.regroup(left)
-            self.duplicates.add(passages)
+            duplicates.regroup(left)
+            duplicates.add(passages)
         if existing:
             indexes.remove(document_id, old_ids)
         indexes.add(document_id, metadata, passages, vectors)

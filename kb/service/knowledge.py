@@ -32,6 +32,7 @@ class KnowledgeBase:
     def __init__(self, config: Config, *, embedder: Embedder | None = None) -> None:
         self.config = config.resolved()
         self.catalogue = Catalogue(self.config.catalogue_path)
+        self.duplicates = NearDuplicates(self.catalogue)
         self._embedder = embedder
         self._indexes: IndexSet | None = None
         self._searcher: Searcher | None = None
@@ -217,11 +218,10 @@ class KnowledgeBase:
         self.catalogue.set_status(document_id, "pending")
         self.indexes.remove(document_id, passage_ids)
         self.indexes.save()
-        with self.catalogue.transaction():
-            duplicates = NearDuplicates(self.catalogue)
-            left = duplicates.forget(passage_ids)
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
+            left = self.duplicates.forget(passage_ids)
             self.catalogue.delete_document(document_id)
-            duplicates.regroup(left)
+            self.duplicates.regroup(left)
         return record
 
     def check(self) -> ConsistencyReport:
@@ -239,7 +239,7 @@ class KnowledgeBase:
             item for item, level in self.catalogue.passage_visibilities().items() if indexed.get(item, level) != level
         )
         report.unsigned_passages = [p.id for p in self.catalogue.unsigned_passages()]
-        stored, expected = self.catalogue.duplicate_groups(), NearDuplicates(self.catalogue).expected_groups()
+        stored, expected = self.catalogue.duplicate_groups(), self.duplicates.expected_groups()
         report.stale_duplicate_groups = sorted(
             item for item in stored.keys() | expected.keys() if stored.get(item) != expected.get(item)
         )
@@ -252,10 +252,9 @@ class KnowledgeBase:
         by_document: dict[int, list[Passage]] = {}
         for passage in unsigned:
             by_document.setdefault(passage.document_id, []).append(passage)
-        with self.catalogue.transaction():
-            duplicates = NearDuplicates(self.catalogue)
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
             for passages in by_document.values():
-                duplicates.add(passages)
+                self.duplicates.add(passages)
 
     @writing
     def _upgrade_keywords(self) -> None:
@@ -296,8 +295,8 @@ class KnowledgeBase:
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
-        with self.catalogue.transaction():
-            NearDuplicates(self.catalogue).rebuild(self.catalogue.passages(d.id) for d in self.catalogue.documents())
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
+            self.duplicates.rebuild(self.catalogue.passages(d.id) for d in self.catalogue.documents())
         publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)

@@ -87,37 +87,46 @@ def hit_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
-        "near_duplicates": [copy_json(c, d) for c in hit.near_duplicates],
+        "near_duplicates": copies_json(hit.near_duplicates, d),
     }
 
 
-def copy_json(copy: Copy, shown: DocumentRecord) -> dict:
-    d = copy.document
-    return {
-        "passage_id": copy.passage.id,
-        "document_id": d.id,
-        "title": d.metadata.title,
-        "county": d.metadata.county,
-        "page": copy.passage.page_start,
-        "label": copy_label(copy, shown),
-    }
+def copies_json(copies: list[Copy], shown: DocumentRecord) -> list[dict]:
+    return [
+        {
+            "passage_id": c.passage.id,
+            "document_id": c.document.id,
+            "title": c.document.metadata.title,
+            "county": c.document.metadata.county,
+            "page": c.passage.page_start,
+            "label": label,
+        }
+        for c, label in zip(copies, copy_labels(copies, shown), strict=True)
+    ]
 
 
-def copy_label(copy: Copy, shown: DocumentRecord) -> str:
-    """ "Landkreis A (S. 12)": where else a passage shown from ``shown`` stands.
+def copy_labels(copies: list[Copy], shown: DocumentRecord) -> list[str]:
+    """ "Landkreis A (S. 12)": where else the passage shown from ``shown`` stands.
 
-    The county names the place, unless it is the shown document's own (the same file uploaded
-    twice): then the title does, or the file name when the titles are the same too.
+    The county names the place; where that does not tell the places apart (the shown document's
+    own county, as for the same file uploaded again, or two copies in one county) the file name
+    follows it.
     """
-    d, page = copy.document, copy.passage.page_start
-    place = d.metadata.county
-    if d.id == shown.id:
-        place = "dieses Dokument"
-    elif not place or place == shown.metadata.county:
-        place = d.metadata.title if d.metadata.title and d.metadata.title != shown.metadata.title else d.file_name
-    if page is None:
-        return place
-    return f"{place} ({'Folie' if d.format == 'pptx' else 'S.'} {page})"
+    counties = [c.document.metadata.county for c in copies if c.document.id != shown.id]
+    labels = []
+    for copy in copies:
+        d, page = copy.document, copy.passage.page_start
+        county = d.metadata.county
+        if d.id == shown.id:
+            place = "dieses Dokument"
+        elif not county:
+            place = d.file_name
+        elif county == shown.metadata.county or counties.count(county) > 1:
+            place = f"{county} · {d.file_name}"
+        else:
+            place = county
+        labels.append(place if page is None else f"{place} ({'Folie' if d.format == 'pptx' else 'S.'} {page})")
+    return labels
 
 
 def filters_json(filters: SearchFilters) -> dict:
