@@ -24,7 +24,7 @@ NUM_PERM = 128
 THRESHOLD = 0.9  # estimated Jaccard of shingle sets: the same text laid out anew scores ~1.0, a
 # template filled with one other word (a name, a figure) 0.75–0.8 in a short passage: that is not a copy
 SHINGLE = 9  # characters: long enough that passages on one topic share few of them
-MIN_CHARS = 80  # shorter normalised texts ("Vielen Dank!") are not compared: too little to call a copy
+MIN_CHARS = 20  # shorter normalised texts (a word or two) are not compared
 _SCHEME = "affine32"  # hash values fit uint32; stored signatures are 4 · NUM_PERM bytes
 _SEED = 1  # of the permutations: stored signatures are only comparable under the same seed
 _FOLD = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})

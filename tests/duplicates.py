@@ -62,7 +62,7 @@ def concept_with_chapter(
     chapter: tuple[str, ...] = SHARED_CHAPTER,
 ) -> Path:
     """A concept of ``county`` whose shared chapter starts on page ``pages_before + 2``: its own
-    introduction, pages left for notes, the shared chapter, its own outlook."""
+    introduction, pages left blank for notes, the shared chapter, its own outlook."""
     document = GermanPDF(
         header=f"{county} - Integriertes Klimaschutzkonzept", title=f"Klimaschutzkonzept {county}", font_size=font_size
     )
@@ -70,9 +70,8 @@ def concept_with_chapter(
     document.title_page("Integriertes Klimaschutzkonzept", county)
     document.heading(f"1 Ausgangslage in {county}")
     document.paragraph(own_text)
-    for _ in range(pages_before - 1):
+    for _ in range(pages_before):
         document.new_page()
-        document.paragraph("Diese Seite bleibt für Notizen frei.")
     document.heading(f"2 {SHARED_HEADING}", new_page=True)
     for paragraph in chapter:
         document.paragraph(paragraph)
