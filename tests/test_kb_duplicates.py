@@ -234,4 +234,13 @@ def test_only_copies_the_viewer_may_see_are_named_and_the_one_shown_is_visible(t
     for viewer in (ANONYMOUS, member("nachbarin", "Landkreis Birkenau", "leser")):
         copies = VisibleKnowledge(kb, viewer).copies(ids["talheim"])
         assert ids["moorbach"] not in {c.document.id for found in copies.values() for c in found}
+
+    moorbach = kb.document(ids["moorbach"]).metadata
+    moorbach.visibility = "public"  # published later: from now on anyone sees it among the copies
+    kb.update_metadata(ids["moorbach"], moorbach)
+    anonymous = seen_by(ANONYMOUS)
+    assert {anonymous["document_id"], *(c["document_id"] for c in anonymous["near_duplicates"])} == {
+        ids["moorbach"],
+        ids["talheim"],
+    }
     kb.close()
