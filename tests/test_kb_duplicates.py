@@ -134,6 +134,16 @@ def test_search_shows_one_hit_per_group_naming_the_other_places(kb):
     assert data["candidates"] == len({h["passage_id"] for h in search_json(kb.search(QUERY, limit=100))["hits"]})
 
 
+def test_similar_passages_leave_out_the_copies_of_the_passage_itself(kb):
+    first, second = chapter_passages(kb, kb.ids["talheim"])
+    groups = kb.catalogue.duplicate_groups()
+    copies = {p for p, g in groups.items() if g == groups[first.id]}
+    similar = [h.passage.id for h in kb.similar(first.id, limit=10)]
+    assert similar and not copies & set(similar)
+    seconds = [p for p in similar if groups.get(p) == groups[second.id]]
+    assert len(seconds) == 1, "the copies of another passage are shown once"
+
+
 def test_collapsing_keeps_paging_consistent(kb):
     everything = [h.passage.id for h in kb.search(QUERY, limit=100).hits]
     paged = [h.passage.id for offset in range(0, 30, 3) for h in kb.search(QUERY, limit=3, offset=offset).hits]

@@ -241,18 +241,27 @@ class Searcher:
         return Answer(result.query, sentences, result.hits, filters)
 
     def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
-        """Passages like this one from other documents, those of other counties first."""
+        """Passages like this one from other documents, those of other counties first.
+
+        Copies of the passage itself are left out (they are not "similar", they are the same),
+        and copies among the rest are shown once.
+        """
         source = self.catalogue.passages_by_id([passage_id]).get(passage_id)
         if source is None:
             raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
         own = self.catalogue.get(source.document_id)
-        own_ids = set(self.catalogue.passage_ids(source.document_id))
+        left_out = set(self.catalogue.passage_ids(source.document_id))
+        for members in self.catalogue.group_members(self.catalogue.duplicate_groups([passage_id]).values()).values():
+            left_out.update(members)
         allowed = np.asarray(
-            [i for i in self.catalogue.matching_passage_ids(filters) if i not in own_ids], dtype=np.int64
+            [i for i in self.catalogue.matching_passage_ids(filters) if i not in left_out], dtype=np.int64
         )
         vector = self.indexes.vectors.vectors([passage_id])[0]
-        found = self.indexes.vectors.search(vector, max(limit * 4, 20), allowed)
+        found = self.collapse(self.indexes.vectors.search(vector, max(limit * 4, 20), allowed))
         hits = self._hits("", found, found, [])
+        copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)
+        for hit in hits:
+            hit.near_duplicates = copies.get(hit.passage.id, [])
         # Other counties' experience is what the network exchanges: the own county's passages
         # must be clearly more similar to outrank them.
         county = own.metadata.county
