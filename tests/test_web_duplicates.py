@@ -148,6 +148,10 @@ def test_the_document_page_marks_passages_with_copies_the_viewer_may_see(site):
     sign_in(client, "moorbacherin")
     page = client.get(f"/dokumente/{ids['talheim']}").get_data(as_text=True)
     assert "Landkreis Moorbach (S. 40)" in page
+    first = re.search(r'<li id="passage-(\d+)">\s*<p class="cite">[^\n]*Kommunale Wärmeplanung', page).group(1)
+    page = client.get(f"/passage/{first}").get_data(as_text=True)  # similar passages: the copies named, not listed
+    source, similar = page.split('id="similar-heading"')
+    assert "Landkreis Moorbach (S. 40)" in source and "Bestandsanalyse" not in similar
 
 
 def test_with_the_real_model_the_chapter_is_one_hit_and_the_same_topic_in_other_words_stays(tmp_path, embedder):

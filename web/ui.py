@@ -121,9 +121,10 @@ def passage(passage_id: int) -> ResponseReturnValue:
         try:
             found, document = kb.passage(passage_id)
             similar = kb.similar(passage_id, limit=5)
+            copies = kb.copies(document.id).get(passage_id)
         except PassageNotFound:
             abort(404)
-    return render_template("passage.html", passage=found, document=document, similar=similar)
+    return render_template("passage.html", passage=found, document=document, similar=similar, copies=copies)
 
 
 @bp.get("/dokumente")
