@@ -271,6 +271,8 @@ def _echo_hit(number: int, hit: dict) -> None:
     )
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
+    if hit["near_duplicates"]:
+        click.echo("   fast gleich auch in: " + ", ".join(c["label"] for c in hit["near_duplicates"]))
     click.echo("   " + text.replace("\n", "\n   ") + "\n")
 
 

@@ -198,6 +198,7 @@ _SCHEMAS = {
             "ranks",
             "citation",
             "page",
+            "near_duplicates",
         ],
         "properties": {
             "passage_id": {"type": "integer"},
@@ -220,6 +221,28 @@ _SCHEMAS = {
                 "properties": {"dense": _NULLABLE_INT, "keyword": _NULLABLE_INT},
             },
             "citation": {"type": "string"},
+            "near_duplicates": {
+                "type": "array",
+                "description": (
+                    "The same passage (near-identical text: copied chapters, boilerplate, the same file uploaded "
+                    "again) in other places the caller may see; it is shown once, as this hit, and these places "
+                    "are not listed as hits of their own. Places the caller may not see are neither listed nor "
+                    "counted."
+                ),
+                "items": _ref("NearDuplicate"),
+            },
+        },
+    },
+    "NearDuplicate": {
+        "type": "object",
+        "required": ["passage_id", "document_id", "title", "county", "page", "label"],
+        "properties": {
+            "passage_id": {"type": "integer"},
+            "document_id": {"type": "integer"},
+            "title": _NULLABLE_STRING,
+            "county": _NULLABLE_STRING,
+            "page": _NULLABLE_INT,
+            "label": {"type": "string", "description": "How the UI names the place, e.g. „Landkreis A (S. 12)“"},
         },
     },
     "Filters": {

@@ -19,7 +19,7 @@ from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS, canonical_topic
 from kb.service.gaps import UNANSWERED
-from kb.service.presenters import citation, filters_text, place_json, visibility_label
+from kb.service.presenters import citation, copy_labels, filters_text, place_json, visibility_label
 from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
 from web.identity import account, viewer
@@ -61,6 +61,7 @@ def place_link(document: DocumentRecord, passage_id: int) -> str:
 def _helpers() -> dict:
     return {
         "citation": citation,
+        "copy_labels": copy_labels,
         "original_link": original_link,
         "filters_text": filters_text,
         "place_link": place_link,
@@ -137,9 +138,10 @@ def passage(passage_id: int) -> ResponseReturnValue:
         try:
             found, document = kb.passage(passage_id)
             similar = kb.similar(passage_id, limit=5)
+            copies = kb.copies(document.id).get(passage_id)
         except PassageNotFound:
             abort(404)
-    return render_template("passage.html", passage=found, document=document, similar=similar)
+    return render_template("passage.html", passage=found, document=document, similar=similar, copies=copies)
 
 
 @bp.get("/passage/<id:passage_id>/im-dokument")
@@ -187,7 +189,8 @@ def document(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
     with server().reading(viewer()) as kb:
         passages = kb.passages(document_id)
-    return render_template("document.html", document=record, passages=passages)
+        copies = kb.copies(document_id)
+    return render_template("document.html", document=record, passages=passages, copies=copies)
 
 
 @bp.get("/dokumente/<id:document_id>/original")

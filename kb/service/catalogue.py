@@ -147,6 +147,20 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX saved_searches_owner ON saved_searches(owner);
     ALTER TABLE users ADD COLUMN email TEXT;
     """,
+    # Near-duplicate passages (issue 16): each passage's MinHash signature (index/neardup.py) and,
+    # for passages with copies in other documents, the group they share. Both derive from the
+    # passages' text and are rebuilt by `kb reindex`; passages from before get them on first open.
+    """
+    CREATE TABLE passage_signatures (
+        passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+        minhash BLOB  -- NULL: too short to compare
+    );
+    CREATE TABLE near_duplicates (
+        passage_id INTEGER PRIMARY KEY REFERENCES passages(id) ON DELETE CASCADE,
+        group_id INTEGER NOT NULL  -- the smallest passage id of the group
+    );
+    CREATE INDEX near_duplicates_group ON near_duplicates(group_id);
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
@@ -179,6 +193,10 @@ class Catalogue:
 
     def close(self) -> None:
         self._db.close()
+
+    def data_version(self) -> int:
+        """Changes whenever another connection has committed to the file (SQLite's data_version)."""
+        return self._db.execute("PRAGMA data_version").fetchone()[0]
 
     @property
     def schema_version(self) -> int:
@@ -407,6 +425,107 @@ class Catalogue:
         rows = self._db.execute("SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id")
         return {row[0]: row[1] for row in rows}
 
+    # near-duplicate signatures and groups (kb/service/duplicates.py)
+
+    def store_signatures(self, signatures: Iterable[tuple[int, bytes | None]]) -> None:
+        self._db.executemany("INSERT OR REPLACE INTO passage_signatures VALUES (?, ?)", list(signatures))
+
+    def signatures(self, passage_ids: Sequence[int] | None = None) -> dict[int, bytes]:
+        """Passage id -> stored signature (all when ``passage_ids`` is None); short passages have none."""
+        if passage_ids is None:
+            rows = self._db.execute("SELECT passage_id, minhash FROM passage_signatures WHERE minhash IS NOT NULL")
+            return {row[0]: row[1] for row in rows}
+        found: dict[int, bytes] = {}
+        for chunk in _chunks(passage_ids):
+            rows = self._db.execute(
+                f"SELECT passage_id, minhash FROM passage_signatures WHERE minhash IS NOT NULL "
+                f"AND passage_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def unsigned_passages(self) -> list[Passage]:
+        """Passages (of any status) without a stored signature: from before migration 5."""
+        rows = self._db.execute(
+            f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id NOT IN (SELECT passage_id FROM passage_signatures) "
+            "ORDER BY document_id, ordinal"
+        )
+        return [_passage(row) for row in rows]
+
+    def has_unsigned(self) -> bool:
+        return (
+            self._db.execute(
+                "SELECT EXISTS (SELECT 1 FROM passages WHERE id NOT IN (SELECT passage_id FROM passage_signatures))"
+            ).fetchone()[0]
+            == 1
+        )
+
+    def passage_documents(self, passage_ids: Sequence[int]) -> dict[int, int]:
+        """Passage id -> document id."""
+        found: dict[int, int] = {}
+        for chunk in _chunks(passage_ids):
+            rows = self._db.execute(
+                f"SELECT id, document_id FROM passages WHERE id IN ({','.join('?' * len(chunk))})", chunk
+            )
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def duplicate_groups(self, passage_ids: Sequence[int] | None = None) -> dict[int, int]:
+        """Passage id -> near-duplicate group id, for those of ``passage_ids`` (all when None) in a group."""
+        if passage_ids is None:
+            return {row[0]: row[1] for row in self._db.execute("SELECT passage_id, group_id FROM near_duplicates")}
+        found: dict[int, int] = {}
+        for chunk in _chunks(passage_ids):
+            rows = self._db.execute(
+                f"SELECT passage_id, group_id FROM near_duplicates WHERE passage_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update((row[0], row[1]) for row in rows)
+        return found
+
+    def group_members(self, group_ids: Iterable[int]) -> dict[int, list[int]]:
+        """Group id -> the passage ids in it, for the given groups."""
+        members: dict[int, list[int]] = {}
+        for chunk in _chunks(sorted(group_ids)):
+            rows = self._db.execute(
+                f"SELECT group_id, passage_id FROM near_duplicates WHERE group_id IN ({','.join('?' * len(chunk))}) "
+                "ORDER BY passage_id",
+                chunk,
+            )
+            for row in rows:
+                members.setdefault(row[0], []).append(row[1])
+        return members
+
+    def set_duplicate_groups(self, passage_ids: Iterable[int], groups: dict[int, int]) -> None:
+        """Replace the group rows of ``passage_ids`` by ``groups`` (passage id -> group id)."""
+        self._db.executemany("DELETE FROM near_duplicates WHERE passage_id = ?", [(i,) for i in passage_ids])
+        self._db.executemany("INSERT OR REPLACE INTO near_duplicates VALUES (?, ?)", list(groups.items()))
+
+    def clear_duplicates(self) -> None:
+        self._db.execute("DELETE FROM near_duplicates")
+        self._db.execute("DELETE FROM passage_signatures")
+
+    def visible_copies(self, passage_ids: Sequence[int], access: Access | None) -> dict[int, list[tuple[int, int]]]:
+        """Passage id -> ``(passage id, document id)`` of the other members of its group that
+        ``access`` lets see, in ready documents, ordered by county, title and page."""
+        clauses, args = access_sql(access, "d")
+        where = " AND ".join(["d.status = 'ready'", *clauses])
+        found: dict[int, list[tuple[int, int]]] = {}
+        for chunk in _chunks(passage_ids):
+            rows = self._db.execute(
+                "SELECT mine.passage_id, other.passage_id, p.document_id FROM near_duplicates mine "
+                "JOIN near_duplicates other ON other.group_id = mine.group_id AND other.passage_id != mine.passage_id "
+                "JOIN passages p ON p.id = other.passage_id JOIN documents d ON d.id = p.document_id "
+                f"WHERE mine.passage_id IN ({','.join('?' * len(chunk))}) AND {where} "
+                "ORDER BY mine.passage_id, lower(coalesce(d.county, '')), lower(coalesce(d.title, '')), "
+                "p.page_start, p.id",
+                [*chunk, *args],
+            )
+            for row in rows:
+                found.setdefault(row[0], []).append((row[1], row[2]))
+        return found
+
     def has_unready(self) -> bool:
         return self._db.execute("SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'pending')").fetchone()[0] == 1
 
@@ -428,6 +547,13 @@ class Catalogue:
         ).fetchall()
         facets["topic"] = [(row[0], row[1]) for row in rows]
         return facets
+
+
+def _chunks(ids: Sequence[int] | Iterable[int], size: int = 500) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for SQLite's limit on bound parameters."""
+    items = list(ids)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _metadata_values(m: Metadata) -> tuple:

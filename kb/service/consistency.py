@@ -16,6 +16,8 @@ class ConsistencyReport:
     stray_keywords: list[int] = field(default_factory=list)
     unfinished_documents: list[int] = field(default_factory=list)  # status "pending"
     wrong_visibility: list[int] = field(default_factory=list)  # keyword entries filtered by another level
+    unsigned_passages: list[int] = field(default_factory=list)  # no near-duplicate signature
+    stale_duplicate_groups: list[int] = field(default_factory=list)  # group differs from the signatures'
 
     @property
     def ok(self) -> bool:
@@ -27,6 +29,8 @@ class ConsistencyReport:
             or self.stray_keywords
             or self.unfinished_documents
             or self.wrong_visibility
+            or self.unsigned_passages
+            or self.stale_duplicate_groups
         )
 
     def lines(self) -> list[str]:
@@ -38,11 +42,13 @@ class ConsistencyReport:
             ("Stichwort-Einträge ohne Passage", self.stray_keywords),
             ("unvollständig aufgenommene Dokumente", self.unfinished_documents),
             ("Passagen, deren Sichtbarkeit im Stichwortindex nicht der im Katalog entspricht", self.wrong_visibility),
+            ("Passagen ohne Signatur für die Dublettenerkennung", self.unsigned_passages),
+            ("Passagen, deren Dublettengruppe nicht ihren Signaturen entspricht", self.stale_duplicate_groups),
         ]
         lines = [f"{len(ids)} {label}: {_preview(ids)}" for label, ids in problems if ids]
         return lines or [
             f"In Ordnung: {self.passages} Passagen, je ein Vektor und ein Stichwort-Eintrag "
-            "mit der Sichtbarkeit ihres Dokuments."
+            "mit der Sichtbarkeit ihres Dokuments; Dublettengruppen stimmen."
         ]
 
 

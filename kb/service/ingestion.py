@@ -221,10 +221,11 @@ class Ingestion:
         vectors: np.ndarray,
         existing: DocumentRecord | None,
     ) -> tuple[int, list[Passage]]:
-        """Write a document's passages to the catalogue (pending) and to both indexes."""
-        catalogue, indexes = self.kb.catalogue, self.kb.indexes
+        """Write a document's passages to the catalogue (pending), with their near-duplicate
+        groups, and to both indexes."""
+        catalogue, indexes, duplicates = self.kb.catalogue, self.kb.indexes, self.kb.duplicates
         old_ids = catalogue.passage_ids(existing.id) if existing else []
-        with catalogue.transaction():
+        with catalogue.transaction(), duplicates.kept_in_step():
             document_id = catalogue.upsert_document(
                 source_key=source_key,
                 content_hash=digest,
@@ -236,7 +237,10 @@ class Ingestion:
                 ocr_pages=loaded.ocr_pages,
                 status="pending",
             )
+            left = duplicates.forget(old_ids)
             passages = catalogue.replace_passages(document_id, drafts)
+            duplicates.regroup(left)
+            duplicates.add(passages)
         if existing:
             indexes.remove(document_id, old_ids)
         indexes.add(document_id, metadata, passages, vectors)

@@ -16,6 +16,7 @@ from kb.core.embedding import Embedder
 from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
+from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
@@ -31,6 +32,7 @@ class KnowledgeBase:
     def __init__(self, config: Config, *, embedder: Embedder | None = None) -> None:
         self.config = config.resolved()
         self.catalogue = Catalogue(self.config.catalogue_path)
+        self.duplicates = NearDuplicates(self.catalogue)
         self._embedder = embedder
         self._indexes: IndexSet | None = None
         self._searcher: Searcher | None = None
@@ -61,6 +63,8 @@ class KnowledgeBase:
             )
             if self._indexes.keywords.needs_visibility:
                 self._upgrade_keywords()
+            if self.catalogue.has_unsigned():
+                self._upgrade_duplicates()
         return self._indexes
 
     @property
@@ -115,6 +119,10 @@ class KnowledgeBase:
         if found is None:
             raise PassageNotFound.numbered(passage_id)
         return found, self.catalogue.get(found.document_id)
+
+    def copies(self, passage_ids: Sequence[int], access: Access | None = None) -> dict[int, list[Copy]]:
+        """Passage id -> its near-duplicates in other places ``access`` lets see (all when None)."""
+        return copies_of(self.catalogue, passage_ids, access)
 
     def original(self, document: DocumentRecord) -> Path | None:
         """The kept original file of ``document``, if it is stored."""
@@ -219,12 +227,15 @@ class KnowledgeBase:
         self.catalogue.set_status(document_id, "pending")
         self.indexes.remove(document_id, passage_ids)
         self.indexes.save()
-        with self.catalogue.transaction():
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
+            left = self.duplicates.forget(passage_ids)
             self.catalogue.delete_document(document_id)
+            self.duplicates.regroup(left)
         return record
 
     def check(self) -> ConsistencyReport:
-        """Compare the catalogue's ready passages with both indexes, and each passage's visibility.
+        """Compare the catalogue's ready passages with both indexes, each passage's visibility,
+        and the near-duplicate groups with those the passages' signatures give.
 
         FAISS holds no visibility (dense search gets its allowed ids from the catalogue); the
         keyword index filters by the level stored with each entry, which must be the document's.
@@ -236,7 +247,23 @@ class KnowledgeBase:
         report.wrong_visibility = sorted(
             item for item, level in self.catalogue.passage_visibilities().items() if indexed.get(item, level) != level
         )
+        report.unsigned_passages = [p.id for p in self.catalogue.unsigned_passages()]
+        stored, expected = self.catalogue.duplicate_groups(), self.duplicates.expected_groups()
+        report.stale_duplicate_groups = sorted(
+            item for item in stored.keys() | expected.keys() if stored.get(item) != expected.get(item)
+        )
         return report
+
+    @writing
+    def _upgrade_duplicates(self) -> None:
+        """Sign the passages from before near-duplicate detection and group them (no model needed)."""
+        unsigned = self.catalogue.unsigned_passages()
+        by_document: dict[int, list[Passage]] = {}
+        for passage in unsigned:
+            by_document.setdefault(passage.document_id, []).append(passage)
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
+            for passages in by_document.values():
+                self.duplicates.add(passages)
 
     @writing
     def _upgrade_keywords(self) -> None:
@@ -277,6 +304,8 @@ class KnowledgeBase:
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()
+        with self.catalogue.transaction(), self.duplicates.kept_in_step():
+            self.duplicates.rebuild(self.catalogue.passages(d.id) for d in self.catalogue.documents())
         publish(self.config.index_dir, building)
         self._indexes = None
         return len(passages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.duplicates import Copy
 from kb.service.experience import CountyExperience
 from kb.service.network import CountyProfile
 from kb.service.place import Place
@@ -107,7 +108,46 @@ def hit_json(hit: Hit) -> dict:
         "score": round(hit.score, 6),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
+        "near_duplicates": copies_json(hit.near_duplicates, d),
     }
+
+
+def copies_json(copies: list[Copy], shown: DocumentRecord) -> list[dict]:
+    return [
+        {
+            "passage_id": c.passage.id,
+            "document_id": c.document.id,
+            "title": c.document.metadata.title,
+            "county": c.document.metadata.county,
+            "page": c.passage.page_start,
+            "label": label,
+        }
+        for c, label in zip(copies, copy_labels(copies, shown), strict=True)
+    ]
+
+
+def copy_labels(copies: list[Copy], shown: DocumentRecord) -> list[str]:
+    """ "Landkreis A (S. 12)": where else the passage shown from ``shown`` stands.
+
+    The county names the place; where that does not tell the places apart (the shown document's
+    own county, as for the same file uploaded again, or two copies in one county) the file name
+    follows it.
+    """
+    counties = [c.document.metadata.county for c in copies if c.document.id != shown.id]
+    labels = []
+    for copy in copies:
+        d, page = copy.document, copy.passage.page_start
+        county = d.metadata.county
+        if d.id == shown.id:
+            place = "dieses Dokument"
+        elif not county:
+            place = d.file_name
+        elif county == shown.metadata.county or counties.count(county) > 1:
+            place = f"{county} · {d.file_name}"
+        else:
+            place = county
+        labels.append(place if page is None else f"{place} ({'Folie' if d.format == 'pptx' else 'S.'} {page})")
+    return labels
 
 
 def filters_json(filters: SearchFilters) -> dict:

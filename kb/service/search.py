@@ -13,6 +13,7 @@ from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 from kb.service.catalogue import Catalogue
+from kb.service.duplicates import Copy, copies_of
 
 MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
@@ -29,6 +30,7 @@ class Hit:
     dense_rank: int | None
     keyword_rank: int | None
     highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
+    near_duplicates: list[Copy] = field(default_factory=list)  # the same text elsewhere, as far as visible
 
     @property
     def matches(self) -> bool:
@@ -43,7 +45,7 @@ class SearchResult:
     mode: str
     filters: SearchFilters
     hits: list[Hit]
-    candidates: int  # how many passages either retriever returned before the limit
+    candidates: int  # how many passages either retriever returned before the limit, copies counted once
 
 
 @dataclass(slots=True)
@@ -123,8 +125,30 @@ class Searcher:
         ranked, dense, keyword = self.rank(
             query, mode=mode, filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
+        ranked = self.collapse(ranked)
         hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
+        copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)
+        for hit in hits:
+            hit.near_duplicates = copies.get(hit.passage.id, [])
         return SearchResult(query, mode, filters, hits, len(ranked))
+
+    def collapse(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """One passage per near-duplicate group: its best ranked.
+
+        The ranking holds only passages the filters (and so the viewer) allow, so the one kept is
+        always one the viewer may see; a hidden copy can neither stand in for it nor push it out.
+        """
+        groups = self.catalogue.duplicate_groups([item for item, _ in ranked])
+        shown: set[int] = set()
+        kept = []
+        for item, score in ranked:
+            group = groups.get(item)
+            if group is not None:
+                if group in shown:
+                    continue
+                shown.add(group)
+            kept.append((item, score))
+        return kept
 
     def rank(
         self,
@@ -223,18 +247,27 @@ class Searcher:
         return Answer(result.query, sentences, result.hits, filters)
 
     def similar(self, passage_id: int, *, limit: int = 5, filters: SearchFilters = NO_FILTERS) -> list[Hit]:
-        """Passages like this one from other documents, those of other counties first."""
+        """Passages like this one from other documents, those of other counties first.
+
+        Copies of the passage itself are left out (they are not "similar", they are the same),
+        and copies among the rest are shown once.
+        """
         source = self.catalogue.passages_by_id([passage_id]).get(passage_id)
         if source is None:
             raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
         own = self.catalogue.get(source.document_id)
-        own_ids = set(self.catalogue.passage_ids(source.document_id))
+        left_out = set(self.catalogue.passage_ids(source.document_id))
+        for members in self.catalogue.group_members(self.catalogue.duplicate_groups([passage_id]).values()).values():
+            left_out.update(members)
         allowed = np.asarray(
-            [i for i in self.catalogue.matching_passage_ids(filters) if i not in own_ids], dtype=np.int64
+            [i for i in self.catalogue.matching_passage_ids(filters) if i not in left_out], dtype=np.int64
         )
         vector = self.indexes.vectors.vectors([passage_id])[0]
-        found = self.indexes.vectors.search(vector, max(limit * 4, 20), allowed)
+        found = self.collapse(self.indexes.vectors.search(vector, max(limit * 4, 20), allowed))
         hits = self._hits("", found, found, [])
+        copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)
+        for hit in hits:
+            hit.near_duplicates = copies.get(hit.passage.id, [])
         # Other counties' experience is what the network exchanges: the own county's passages
         # must be clearly more similar to outrank them.
         county = own.metadata.county

@@ -16,6 +16,7 @@ from pathlib import Path
 from kb.core.access import Viewer
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters
 from kb.core.errors import DocumentNotFound, Forbidden, PassageNotFound
+from kb.service.duplicates import Copy
 from kb.service.knowledge import KnowledgeBase
 from kb.service.place import Place, Stretch, locate, reading_view
 from kb.service.search import Answer, Hit, SearchResult
@@ -71,6 +72,10 @@ class VisibleKnowledge:
     def passages(self, document_id: int) -> list[Passage]:
         self.document(document_id)
         return self.kb.passages(document_id)
+
+    def copies(self, document_id: int) -> dict[int, list[Copy]]:
+        """Near-duplicates of the document's passages in other places this viewer may see."""
+        return self.kb.copies([p.id for p in self.passages(document_id)], self.viewer.access)
 
     def passage(self, passage_id: int) -> tuple[Passage, DocumentRecord]:
         found, document = self.kb.passage(passage_id)
