@@ -68,6 +68,11 @@ _TYPE_CUES: tuple[tuple[str, str], ...] = (
     (r"praxisbeispiel|good[\s-]practice|steckbrief|best[\s-]practice", "Good Practice"),
     (r"sachstandsbericht|jahresbericht|abschlussbericht|bericht", "Bericht"),
 )
+_COUNTY_WORDS = ("kreisangehörig", "kreisgebiet", "landkreis", "kreistag", "kreisverwaltung", "kreiskommun")
+_NOT_A_TITLE = re.compile(
+    r"^microsoft (?:word|powerpoint|excel)\b|^[a-z]:\\|\\|\.(?:docx?|pptx?|xlsx?|pdf|indd|odt)\s*$|^[^\s]*_[^\s]*$",
+    re.IGNORECASE,
+)
 _MONTHS = "januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
 _YEAR = r"(19[9]\d|20\d\d)"
 
@@ -113,21 +118,27 @@ def detect_doc_type(title: str, text: str, format: str) -> str | None:
 
 
 def detect_year(title: str, text: str, created: str | None) -> int | None:
+    """The printed date („Stand:“, a date on the title page) first, then a year in the title
+    that is no target year (not after the file was made: „Klimaschutzkonzept 2020“ of 2010),
+    then the file's own date."""
     latest = date.today().year + 1
+    made = int(created[:4]) if created and created[:4].isdigit() and 1990 <= int(created[:4]) <= latest else None
     opening = text[:3000]
-    patterns = (
-        (title or "", _YEAR),
-        (opening, r"stand:?\s+(?:\d{1,2}\.\s*)?(?:(?:" + _MONTHS + r")\s+)?" + _YEAR),
-        (opening, r"\d{1,2}\.\s*(?:" + _MONTHS + r")\s+" + _YEAR),
-        (opening, r"\b\d{1,2}\.\d{1,2}\." + _YEAR + r"\b"),
+    stand = r"\bstand:?\s+(?:\d{1,2}\.\s*)?(?:(?:" + _MONTHS + r")\s+|\d{1,2}\.\d{1,2}\.)?" + _YEAR
+    dates = (
+        r"(?:\d{1,2}\.\s*)?(?:" + _MONTHS + r")\s+" + _YEAR,
+        r"(?<![\d.])\d{1,2}\.\d{1,2}\." + _YEAR + r"\b",
+        r"\b" + _YEAR + r"-\d{2}-\d{2}\b",
     )
-    for source, pattern in patterns:
-        match = re.search(pattern, source, re.IGNORECASE)
-        if match and 1990 <= int(match.group(1)) <= latest:
+    found = [m for m in re.finditer(stand, opening, re.IGNORECASE) if 1990 <= int(m.group(1)) <= latest]
+    if not found:  # no "Stand:": the first date printed
+        found = [m for p in dates for m in re.finditer(p, opening, re.IGNORECASE) if 1990 <= int(m.group(1)) <= latest]
+    if found:
+        return int(min(found, key=lambda m: m.start()).group(1))
+    for match in re.finditer(_YEAR, title or ""):
+        if 1990 <= int(match.group(1)) <= min(latest, made or latest):
             return int(match.group(1))
-    if created and created[:4].isdigit() and 1990 <= int(created[:4]) <= latest:
-        return int(created[:4])
-    return None
+    return made
 
 
 def detect_topics(text: str, limit: int = 5) -> list[str]:
@@ -140,8 +151,25 @@ def detect_topics(text: str, limit: int = 5) -> list[str]:
         for topic, cues in _TOPIC_CUES.items():
             if any(cue in word for cue in cues):
                 scores[topic] += count
+    if not any(word.startswith(_COUNTY_WORDS) for word in words):
+        scores.pop("kreisangehörige Gemeinden", None)  # a city's page speaks of „Kommunen“ too
     needed = max(3, len(words) // 400)  # at least 3 mentions, 1 per 400 words in long texts
     return [topic for topic, count in scores.most_common(limit) if count >= needed]
+
+
+def plausible_title(title: str | None) -> bool:
+    """Whether a title a file declares is one: not a path, a file name or „Microsoft Word - …docx“."""
+    return bool(title and title.strip()) and not _NOT_A_TITLE.search(title.strip())  # type: ignore[union-attr]
+
+
+def readable_file_title(title: str | None) -> str | None:
+    """A title written as a file name made of words („KWW-Datenkompass_Hessen_26-06-2024“) with
+    spaces for its underscores; None for paths, „Microsoft Word - …“ and names of few words."""
+    if not title or "\\" in title or re.match(r"microsoft ", title, re.IGNORECASE):
+        return None
+    spaced = " ".join(re.sub(r"\.(?:docx?|pptx?|pdf|indd|odt)$", "", title.strip(), flags=re.IGNORECASE).split("_"))
+    words = re.findall(r"\b[A-ZÄÖÜ][^\W\d_]{3,}", spaced)
+    return spaced if len(words) >= 2 else None
 
 
 def detect_metadata(title: str | None, text: str, format: str, created: str | None = None) -> Metadata:

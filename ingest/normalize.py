@@ -20,8 +20,11 @@ _LIGATURES = str.maketrans(
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE = re.compile(r"[\u200b\u200c\u200d\u2060\ufeff]")
-# A word broken at a line end: letters, a hyphen (or a soft hyphen), a newline, the rest.
-_LINE_BREAK_HYPHEN = re.compile(r"([^\W_])(-|\u00ad)[ \t]*\n[ \t]*(?=(\w+))")
+# A word broken at a line end: the token up to its last letter, maybe a space („kön - nen“, as
+# some PDF writers set it), a hyphen (or a soft hyphen), a newline, the next token.
+_LINE_BREAK_HYPHEN = re.compile(r"(\S*[^\W_])([ \t]?)(-|\u00ad)[ \t]*\n[ \t]*(?=(\w\S*))")
+# Parts of web and mail addresses, whose hyphens are their own: lea-hessen.de, info@klima-netz.de
+_ADDRESS = re.compile(r"https?:|www\.|@|/|\.(?:de|com|org|net|eu|info|bund|nrw)\b", re.IGNORECASE)
 # Words after which "Klima- und Umweltschutz" keeps its hyphen: the first part is elliptical.
 _ELLIPSIS_FOLLOWERS = frozenset({"und", "oder", "bzw", "sowie", "bis", "als", "noch", "wie"})
 _PAGE_NUMBER = re.compile(
@@ -42,15 +45,24 @@ def clean_text(text: str) -> str:
 def join_hyphenated(text: str) -> str:
     """Re-join words hyphenated at line breaks, keeping hyphens that belong to the word.
 
-    >>> join_hyphenated("Klima-\\nschutz, E-\\nMobilität, Klima-\\nund Umweltschutz")
-    'Klimaschutz, E-Mobilität, Klima- und Umweltschutz'
+    >>> join_hyphenated("Klima-\\nschutz, E-\\nMobilität, Klima-\\nund Umweltschutz, kön -\\nnen, lea-\\nhessen.de")
+    'Klimaschutz, E-Mobilität, Klima- und Umweltschutz, können, lea-hessen.de'
     """
 
     def repair(match: re.Match[str]) -> str:
-        before, hyphen, following = match.groups()
-        if hyphen == "-" and (before.isdigit() or following[0].isupper() or following[0].isdigit()):
+        before, space, hyphen, following = match.groups()
+        next_word = re.match(r"\w+", following).group().lower()  # type: ignore[union-attr]
+        if hyphen == "-" and _ADDRESS.search(before + following):
+            return before + "-"  # lea-hessen.de
+        if space:
+            if re.search(r"\w+$", before).group().lower() in _ELLIPSIS_FOLLOWERS:  # type: ignore[union-attr]
+                return before + " -"  # "Umweltbewusstsein und -verhalten"
+            if following[0].islower() and before[-1].isalpha():
+                return before  # "kön - nen", "Wärme - netzbetreibern"
+            return match.group(0)  # a dash between words: "Nachhaltigkeit - Koordinierungsstelle"
+        if hyphen == "-" and (before[-1].isdigit() or following[0].isupper() or following[0].isdigit()):
             return before + "-"  # E-Mobilität, Klimaschutz-Management, CO2-neutral, 2020-2030
-        if hyphen == "-" and following.lower() in _ELLIPSIS_FOLLOWERS:
+        if hyphen == "-" and next_word in _ELLIPSIS_FOLLOWERS:
             return before + "- "  # "Klima- und Umweltschutz"
         return before
 

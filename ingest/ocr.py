@@ -28,6 +28,7 @@ from kb.core.documents import Block
 MAX_PIXELS = 60_000_000  # larger page images are scaled down before OCR (a 300 dpi A2 page fits)
 _RETRY_BELOW = 60.0  # mean word confidence under which the page may be turned
 _MIN_ORIENTATION_CONFIDENCE = 2.0  # Tesseract's own threshold for trusting its orientation guess
+_BLANK_CONTRAST = 24  # grey levels between the darkest and brightest pixels of an empty render
 
 Progress = Callable[[int, int], None]  # (pages done, pages to read)
 
@@ -54,7 +55,14 @@ class PageText:
         return sum(c for _, c in self.paragraphs) / len(self.paragraphs) if self.paragraphs else 0.0
 
     def blocks(self) -> list[Block]:
-        return [block for text, conf in self.paragraphs for block in page_blocks(text, self.page, {}, round(conf, 1))]
+        """Paragraphs only: without the type's size a numbered list item on a scanned measure sheet
+        („2. Interessenabfrage …“) cannot be told from a heading, and a false one would carry
+        into the next sheets; the page keeps the heading of the text around it."""
+        return [
+            block
+            for text, conf in self.paragraphs
+            for block in page_blocks(text, self.page, {}, round(conf, 1), by_numbering=False)
+        ]
 
 
 def unavailable(settings: OcrSettings) -> str | None:
@@ -109,6 +117,8 @@ def read_page(image: Image.Image, number: int, settings: OcrSettings) -> PageTex
     deadline = time.monotonic() + settings.page_seconds
     try:
         image, dpi = _prepared(image)
+        if blank(image):
+            return PageText(number)
         pinned = cards(image)
         if pinned:
             return PageText(number, _read_cards(pinned, dpi, settings, deadline))
@@ -143,6 +153,12 @@ def _prepared(image: Image.Image) -> tuple[Image.Image, int | None]:
         image = image.resize((int(image.width * scale), int(image.height * scale)), Image.Resampling.LANCZOS)
         dpi = round(dpi * scale) if dpi else None
     return image, dpi
+
+
+def blank(image: Image.Image) -> bool:
+    """Whether a grey image shows nothing: all its pixels (but a few specks) one shade."""
+    low, high = np.percentile(np.asarray(image.reduce(4) if image.width >= 64 else image), [0.5, 99.5])
+    return high - low < _BLANK_CONTRAST
 
 
 def _seconds_left(deadline: float) -> float:

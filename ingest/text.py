@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ingest.blocks import paragraphs_from_lines
+from ingest.frontmatter import front_date, front_title, split_front_matter, strip_shortcodes
 from ingest.normalize import clean_text
 from kb.core.documents import Block, LoadedDocument, Metadata
 from kb.core.errors import IngestError
@@ -27,7 +28,12 @@ def read_text(path: Path) -> str:
 
 
 def load_markdown(path: Path) -> LoadedDocument:
-    return markdown_document(clean_text(read_text(path)), "md")
+    """Markdown; front matter gives title and date, shortcodes and HTML are dropped."""
+    front, body = split_front_matter(read_text(path).replace("\r\n", "\n"))
+    loaded = markdown_document(clean_text(strip_shortcodes(body)), "md")
+    loaded.metadata.title = front_title(front) or loaded.metadata.title
+    loaded.created = front_date(front)
+    return loaded
 
 
 def markdown_document(text: str, format: str) -> LoadedDocument:

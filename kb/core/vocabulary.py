@@ -84,6 +84,8 @@ def county_aliases() -> dict[str, str]:
             for variant in {core, short}:
                 for prefix in ("landkreis", "landkreises", "kreis", "kreises", "lk", "lkr.", "lkr"):
                     aliases.setdefault(f"{prefix} {variant}", name)
+                if "-" in variant:  # "Darmstadt-Dieburg" names only the county; "Rostock" also a city
+                    aliases.setdefault(variant, name)
         else:
             # "Rhein-Sieg-Kreis" also as "Rhein-Sieg-Kreises"; "Region Hannover", "Städteregion Aachen".
             aliases.setdefault(lowered + "es", name)
