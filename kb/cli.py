@@ -243,7 +243,8 @@ def _echo_hit(number: int, hit: dict) -> None:
         else ""
     )
     click.echo(
-        click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}; Score {hit['score']:.3f}{ocr})"
+        click.style(f"{number}. {hit['title']}", bold=True)
+        + f"  ({hit['citation']}; Relevanz {hit['relevance'] * 100:.0f} %{ocr})"
     )
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
@@ -260,6 +261,7 @@ def search(
     ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int, **options: object
 ) -> None:
     """Passagen zu Stichwörtern oder einer Frage finden."""
+    from index.relevance import FLOOR
     from kb.presenters import search_json
 
     result = _open(ctx).search(query, filters=_filters(options), mode=mode, limit=limit, offset=offset)
@@ -269,7 +271,12 @@ def search(
         return
     if not data["hits"]:
         click.echo("Keine Treffer. Tipp: andere Wörter versuchen oder Filter lockern.")
+    click.echo(f"{data['matching']} passende Treffer\n")
+    weaker = False
     for number, hit in enumerate(data["hits"], offset + 1):
+        if hit["relevance"] < FLOOR and not weaker:
+            click.echo(click.style("Weniger passend:", bold=True))
+            weaker = True
         _echo_hit(number, hit)
 
 
@@ -285,8 +292,11 @@ def ask(ctx: click.Context, question: str, as_json: bool, limit: int, **options:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    if not data["answer"]:
-        click.echo("Dazu steht nichts in der Wissensbasis.")
+    if not data["answered"]:
+        click.echo("Dazu steht nichts in den Dokumenten.")
+        click.echo(click.style("Was Sie tun können:", bold=True))
+        for step in data["next_steps"]:
+            click.echo(f"  – {step}")
         return
     click.echo(click.style("Antwort (Zitate):", bold=True))
     for sentence in data["answer"]:
