@@ -15,12 +15,14 @@ import statistics
 import time
 
 from bench.question_sets import answerable, contains_answer, questions_kb, unanswerable
+from kb.answering import EMBEDDED_UNITS
 from kb.config import Config
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--misses", action="store_true", help="list the answerable questions missed at 1")
+    parser.add_argument("--embedded-units", type=int, default=EMBEDDED_UNITS, help="units embedded per answer")
     args = parser.parse_args()
     kb = questions_kb(Config.from_env())
     kb.answer("Wie binden wir die Gemeinden ein?")  # loads the model
@@ -28,7 +30,7 @@ def main() -> None:
     questions = answerable()
     for q in questions:
         start = time.perf_counter()
-        answer = kb.answer(q["question"], limit=5)
+        answer = kb.answer(q["question"], limit=5, embedded_units=args.embedded_units)
         seconds.append(time.perf_counter() - start)
         texts = [s.text for s in answer.sentences]
         answered += answer.answered

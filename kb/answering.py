@@ -18,6 +18,7 @@ from ingest.sentences import split_sentences
 MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
 PASSAGE_WEIGHT = 0.1  # weight of the passage's relevance beside the unit's cosine (bench/answers.py)
 MARGIN = 0.03  # further units are quoted only within this score of the best one
+EMBEDDED_UNITS = 8  # units embedded per answer, the rest is cut by the shortlist (bench/answers.py)
 _BULLET = re.compile(r"\s*[•▪◦‣–]\s+")
 # Words that point back to the previous sentence when they open one.
 _LEANS_BACK = re.compile(
@@ -54,6 +55,14 @@ def units(text: str) -> list[Unit]:
 
 def leans_back(sentence: str) -> bool:
     return bool(_LEANS_BACK.match(sentence.lstrip("„\"'(")))
+
+
+def shortlist(relevances: Sequence[float], overlaps: Sequence[int], size: int) -> list[int]:
+    """Indexes of the ``size`` units to embed, in their original order: most words shared with
+    the question first, the more relevant passage first among equals (embedding every unit of
+    five passages costs far more than the search itself)."""
+    order = sorted(range(len(relevances)), key=lambda i: (-(relevances[i] + overlaps[i]), i))
+    return sorted(order[:size])
 
 
 def choose(scores: Sequence[float], texts: Sequence[str], *, limit: int = 3, margin: float = MARGIN) -> list[int]:

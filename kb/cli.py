@@ -242,9 +242,10 @@ def _echo_hit(number: int, hit: dict) -> None:
         if hit["ocr_confidence"] is not None
         else ""
     )
+    relevance = f"; Relevanz {hit['relevance'] * 100:.0f} %" if hit["relevance"] is not None else ""
     click.echo(
         click.style(f"{number}. {hit['title']}", bold=True)
-        + f"  ({hit['citation']}; Relevanz {hit['relevance'] * 100:.0f} %{ocr})"
+        + f"  ({hit['citation']}{relevance}{ocr})"
     )
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
@@ -274,7 +275,7 @@ def search(
     click.echo(f"{data['matching']} passende Treffer\n")
     weaker = False
     for number, hit in enumerate(data["hits"], offset + 1):
-        if hit["relevance"] < FLOOR and not weaker:
+        if (hit["relevance"] or 0.0) < FLOOR and not weaker:
             click.echo(click.style("Weniger passend:", bold=True))
             weaker = True
         _echo_hit(number, hit)

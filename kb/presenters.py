@@ -77,7 +77,7 @@ def hit_json(hit: Hit) -> dict:
         "ocr_confidence": p.ocr_confidence,
         "highlight": hit.highlight,
         "score": round(hit.score, 6),
-        "relevance": round(hit.relevance, 4),
+        "relevance": None if hit.relevance is None else round(hit.relevance, 4),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
     }

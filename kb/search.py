@@ -9,6 +9,7 @@ import numpy as np
 
 from index.fusion import KEYWORD_WEIGHT, evidence_fusion
 from index.relevance import FLOOR, relevance
+from kb.answering import EMBEDDED_UNITS, NOTHING_FOUND, PASSAGE_WEIGHT, choose, shortlist, units
 from kb.catalogue import Catalogue
 from kb.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
 from kb.errors import InvalidQuery, KbError, PassageNotFound
@@ -28,11 +29,11 @@ class Hit:
     dense_rank: int | None
     keyword_rank: int | None
     highlight: str  # HTML: escaped text with <mark> around matching terms
-    relevance: float = 0.0  # calibrated P(relevant), comparable across queries (index/relevance.py)
+    relevance: float | None = None  # calibrated P(relevant), comparable across queries (index/relevance.py)
 
     @property
     def matches(self) -> bool:
-        return self.relevance >= FLOOR
+        return self.relevance is not None and self.relevance >= FLOOR
 
 
 @dataclass(slots=True)
@@ -192,7 +193,7 @@ class Searcher:
                     dense_rank.get(item),
                     keyword_rank.get(item),
                     self.highlight(query, passage.text),
-                    (relevant or {}).get(item, 0.0),
+                    (relevant or {}).get(item),
                 )
             )
         return hits
@@ -209,21 +210,30 @@ class Searcher:
         return "".join(parts)
 
     def answer(
-        self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5, max_sentences: int = 3
+        self,
+        query: str,
+        *,
+        filters: SearchFilters = NO_FILTERS,
+        limit: int = 5,
+        max_sentences: int = 3,
+        embedded_units: int = EMBEDDED_UNITS,
     ) -> Answer:
         """The best passages and, marked among them, the 1–3 sentences that answer best.
 
         Extractive only: units are quoted verbatim from the passages that clear the relevance
-        floor (none clears it: ``answered`` is False and nothing is quoted), scored by the model
-        (query prompt against passage prompt) plus their passage's relevance (``kb/answering.py``).
+        floor (none clears it: ``answered`` is False and nothing is quoted). The
+        ``embedded_units`` units sharing most words with the question in the most relevant
+        passages are scored by the model (query prompt against passage prompt) plus their
+        passage's relevance (``kb/answering.py``).
         """
-        from kb.answering import NOTHING_FOUND, PASSAGE_WEIGHT, choose, units
-
         result = self.search(query, filters=filters, limit=limit)
         candidates = [(hit, unit) for hit in result.hits if hit.matches for unit in units(hit.passage.text)]
         if not candidates:
             return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
         texts = [hit.passage.text[unit.start : unit.end] for hit, unit in candidates]
+        overlap = [len(self.indexes.keywords.match_terms(result.query, text)) for text in texts]
+        keep = shortlist([hit.relevance for hit, _ in candidates], overlap, embedded_units)
+        candidates, texts = [candidates[i] for i in keep], [texts[i] for i in keep]
         question = self.embedder.embed_query(result.query)
         vectors = self.embedder.embed_passages(
             [passage_context(hit.passage.heading_path, text) for (hit, _), text in zip(candidates, texts, strict=True)]

@@ -136,11 +136,11 @@ _SCHEMAS = {
             "highlight": {"type": "string", "description": "HTML: escaped text with <mark> around matches"},
             "score": {"type": "number", "description": "Fused score that orders the list (not comparable across queries)"},
             "relevance": {
-                "type": "number",
+                "type": ["number", "null"],
                 "minimum": 0,
                 "maximum": 1,
                 "description": "Calibrated probability that the passage is relevant, comparable across queries; "
-                "hits below the relevance floor are 'weniger passend' and never quoted",
+                "hits below the relevance floor are 'weniger passend' and never quoted; null for similar passages",
             },
             "ranks": {
                 "type": "object",
