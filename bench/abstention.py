@@ -59,8 +59,10 @@ def main() -> None:
             print(f"| {name} | {known.sum()} + {(~known).sum()} | {floor} | {answered} | {silent} |")
     keeping = [floor for floor in FLOORS if shares[floor] and min(shares[floor]) >= ANSWERED]
     if keeping:
-        print(f"\nhighest floor keeping {ANSWERED:.0%} of the answerable questions of {', '.join(QUESTION_SETS)} "
-              f"answered: {max(keeping)}")
+        print(
+            f"\nhighest floor keeping {ANSWERED:.0%} of the answerable questions of {', '.join(QUESTION_SETS)} "
+            f"answered: {max(keeping)}"
+        )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         kb = KnowledgeBase(dataclasses.replace(Config.from_env(), data_dir=Path(tmp) / "data"))
         texts = passages(args.size)
-        build(kb, texts, synthetic_vectors(kb.embedder.embed_passages(texts[: args.real]), args.size,
-                                           np.random.default_rng(7)))
+        build(
+            kb,
+            texts,
+            synthetic_vectors(kb.embedder.embed_passages(texts[: args.real]), args.size, np.random.default_rng(7)),
+        )
         for question in asked[:5]:  # warm up model and caches
             kb.answer(question)
         search_ms, answer_ms, answered = [], [], 0
@@ -57,8 +60,10 @@ def main() -> None:
     print("| call | p50 ms | p95 ms |\n|---|---|---|")
     print(f"| search (hybrid, 10 hits) | {statistics.median(search_ms):.1f} | {p95['search']:.1f} |")
     print(f"| answer (5 passages) | {statistics.median(answer_ms):.1f} | {p95['answer']:.1f} |")
-    print(f"\nanswer / search: p95 {p95['answer'] / p95['search']:.2f}×, per question median "
-          f"{statistics.median(ratios):.2f}× (same run)")
+    print(
+        f"\nanswer / search: p95 {p95['answer'] / p95['search']:.2f}×, per question median "
+        f"{statistics.median(ratios):.2f}× (same run)"
+    )
 
 
 if __name__ == "__main__":

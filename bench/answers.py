@@ -45,8 +45,10 @@ def main() -> None:
     print(f"| answer acc@3 | {any_ / n:.3f} |")
     print(f"| answerable still answered | {answered / n:.3f} |")
     print(f"| unanswerable left unanswered ({m} questions) | {silent / m:.3f} |")
-    print(f"| answer latency p50 / max (ms, {n} calls) | {statistics.median(seconds) * 1000:.0f} / "
-          f"{max(seconds) * 1000:.0f} |")
+    print(
+        f"| answer latency p50 / max (ms, {n} calls) | {statistics.median(seconds) * 1000:.0f} / "
+        f"{max(seconds) * 1000:.0f} |"
+    )
     if args.misses:
         for item in missed:
             print(*item, sep="\n  ")

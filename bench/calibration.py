@@ -23,18 +23,17 @@ TOP = 10
 BINS = 10
 
 
-def rows(records: list[dict], keyword_weight: float = KEYWORD_WEIGHT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(features, labels, query index) of each query's ``TOP`` best candidates."""
-    xs, ys, qs = [], [], []
-    for n, r in enumerate(records):
+def rows(records: list[dict], keyword_weight: float = KEYWORD_WEIGHT) -> tuple[np.ndarray, np.ndarray]:
+    """(features: 1 and the fused score, labels) of each query's ``TOP`` best candidates."""
+    xs, ys = [], []
+    for r in records:
         if not len(r["ids"]):
             continue
         fused = fused_scores(r["cos"], r["bm25"], r["idf_mass"], keyword_weight=keyword_weight)
         top = np.argsort(-fused, kind="stable")[:TOP]
         xs.append(np.column_stack([np.ones(len(top)), fused[top]]))
         ys.append((r["gain"][top] > 0).astype(float))
-        qs.append(np.full(len(top), n))
-    return np.vstack(xs), np.concatenate(ys), np.concatenate(qs)
+    return np.vstack(xs), np.concatenate(ys)
 
 
 def fit(x: np.ndarray, y: np.ndarray, weight: np.ndarray, l2: float = 1e-3, steps: int = 50) -> np.ndarray:
@@ -83,7 +82,7 @@ def main() -> None:
     print("|---|---|---|---|")
     for name in data:
         beta = fit_sets(data, [n for n in fitting if n != name])
-        x, y, _ = data[name]
+        x, y = data[name]
         p = 1 / (1 + np.exp(-(x @ beta)))
         held_p.append(p)
         held_y.append(y)

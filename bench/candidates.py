@@ -110,8 +110,17 @@ def real_public_records(data_dir: Path, config: Config) -> list[dict]:
             return {}
         documents = kb.catalogue.documents_by_id({p.document_id for p in passages.values()})
         return {
-            i: int(score.hit_correct(q, {"file_name": documents[p.document_id].file_name, "page": p.page_start,
-                                          "page_end": p.page_end, "text": p.text}))
+            i: int(
+                score.hit_correct(
+                    q,
+                    {
+                        "file_name": documents[p.document_id].file_name,
+                        "page": p.page_start,
+                        "page_end": p.page_end,
+                        "text": p.text,
+                    },
+                )
+            )
             for i, p in passages.items()
         }
 

@@ -35,9 +35,13 @@ def _ranked(record: dict, fused: list[tuple[int, float]]) -> np.ndarray:
 
 def _lists(record: dict) -> tuple[list, list]:
     ids = record["ids"].tolist()
-    dense = sorted(((i, float(c)) for i, c, d in zip(ids, record["cos"], record["in_dense"]) if d), key=lambda p: -p[1])
+    dense = sorted(
+        ((i, float(c)) for i, c, d in zip(ids, record["cos"], record["in_dense"], strict=True) if d),
+        key=lambda p: -p[1],
+    )
     keyword = sorted(
-        ((i, float(b)) for i, b, k in zip(ids, record["bm25"], record["in_keyword"]) if k), key=lambda p: -p[1]
+        ((i, float(b)) for i, b, k in zip(ids, record["bm25"], record["in_keyword"], strict=True) if k),
+        key=lambda p: -p[1],
     )
     return dense, keyword
 
@@ -87,6 +91,7 @@ def main() -> None:
     print("|---|---|---|---|---|")
     for held, (weight, value) in held_out.items():
         print(f"| {held} | {weight} | {value:.4f} | {halves[held]:.4f} | {value - halves[held]:+.4f} |")
+
 
 if __name__ == "__main__":
     main()

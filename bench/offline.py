@@ -12,7 +12,7 @@ Scorer = Callable[[dict], np.ndarray]
 
 def ndcg10(record: dict, scores: np.ndarray) -> float:
     """nDCG@10 of ``record``'s candidates ordered by ``scores``; each key (document) counts once."""
-    judged = record.get("judged") or {k: int(g) for k, g in zip(record["keys"], record["gain"]) if g > 0}
+    judged = record.get("judged") or {k: int(g) for k, g in zip(record["keys"], record["gain"], strict=True) if g > 0}
     if not judged:
         return float("nan")
     seen: dict = {}

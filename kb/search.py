@@ -128,7 +128,8 @@ class Searcher:
             query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
         ranked = {"hybrid": fused, "dense": dense, "keyword": keyword}[mode]
-        relevant = dict(zip([item for item, _ in fused], relevance([score for _, score in fused]).tolist()))
+        scores = relevance([score for _, score in fused]).tolist()
+        relevant = dict(zip([item for item, _ in fused], scores, strict=True))
         page = ranked[offset : offset + limit]
         hits = self._hits(query, page, dense, keyword, relevant)
         matching = sum(1 for item, _ in ranked if relevant.get(item, 0.0) >= FLOOR)
@@ -161,7 +162,7 @@ class Searcher:
             cosines = dict(dense)
             missing = [i for i, _ in keyword if i not in cosines]
             if missing:  # keyword-only candidates get their exact cosine from the stored vectors
-                cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist()))
+                cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
             idf_mass = self.indexes.keywords.idf_mass(query)
             ranked = evidence_fusion(keyword, cosines, idf_mass, keyword_weight=self.keyword_weight)
         else:

@@ -92,8 +92,8 @@ def test_a_sentence_leaning_back_is_quoted_with_the_one_before_and_bullets_stand
     assert found == ["Die Gemeinde meldet Dächer an die Energieagentur.", text]
     slide = "Bestandsanalyse bis Juni 2024\nPotenzialanalyse bis Dezember 2024\nBeschluss in den Gemeinderäten 2025"
     assert [slide[u.start : u.end] for u in units(slide)] == slide.split("\n")
-    bullets = "Dazu gehört z.B. • Parkraummanagement für die Innenstadt • Änderung des Stellplatzschlüssels je Wohneinheit"
-    assert [bullets[u.start : u.end] for u in units(bullets)][-1] == "Änderung des Stellplatzschlüssels je Wohneinheit"
+    bullets = "Dazu gehört z.B. • Parkraummanagement in der Innenstadt • Änderung des Stellplatzschlüssels je Wohnung"
+    assert [bullets[u.start : u.end] for u in units(bullets)][-1] == "Änderung des Stellplatzschlüssels je Wohnung"
 
 
 def test_no_sentence_is_quoted_twice():

@@ -134,7 +134,7 @@ _SCHEMAS = {
             "text": {"type": "string"},
             "ocr_confidence": _OCR_CONFIDENCE,
             "highlight": {"type": "string", "description": "HTML: escaped text with <mark> around matches"},
-            "score": {"type": "number", "description": "Fused score that orders the list (not comparable across queries)"},
+            "score": {"type": "number", "description": "Fused score that orders the list"},
             "relevance": {
                 "type": ["number", "null"],
                 "minimum": 0,
