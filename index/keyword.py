@@ -238,6 +238,15 @@ class KeywordIndex:
         # grown by many commits and the same passages rebuilt in one.
         return sorted(((int(hit["passage_id"]), float(hit.score)) for hit in results), key=lambda h: (-h[1], h[0]))
 
+    def idf_mass(self, query: str) -> float:
+        """Sum of the query terms' idf in the text field: the scale of a BM25 score that matches
+        every term once, so BM25 can be compared across queries (cf. Bruch, Gai & Ingber 2023)."""
+        terms = analyze_query(query)
+        if not terms:
+            return 0.0
+        searcher = self._current_searcher()
+        return float(sum(searcher.idf("text", term) for term in terms))
+
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
         wanted = set(analyze_query(query))

@@ -80,7 +80,7 @@ def search() -> ResponseReturnValue:
         facets=facets,
         args=args,
         result=result,
-        answer=answer if answer and answer.sentences else None,
+        answer=answer,
         offset=wanted.offset,
         page_size=PAGE_SIZE,
         page_url=lambda offset: url_for("ui.search", **_with(args, offset=offset)),

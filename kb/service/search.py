@@ -6,17 +6,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.fusion import convex_fusion
+from index.fusion import KEYWORD_WEIGHT, evidence_fusion
 from index.indexes import IndexSet
+from index.relevance import FLOOR, relevance
 from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.service.answering import EMBEDDED_UNITS, NOTHING_FOUND, PASSAGE_WEIGHT, choose, shortlist, units
 from kb.service.catalogue import Catalogue
 
 MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
-DENSE_WEIGHT = 0.8  # chosen on the evaluation sets (README, bench/fusion.py)
 _CANDIDATES = 100  # per retriever, before fusion
 SAME_COUNTY_PENALTY = 0.05  # cosine; about the gap between a close and a loose paraphrase
 
@@ -29,6 +30,11 @@ class Hit:
     dense_rank: int | None
     keyword_rank: int | None
     highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
+    relevance: float | None = None  # calibrated P(relevant), comparable across queries (index/relevance.py)
+
+    @property
+    def matches(self) -> bool:
+        return self.relevance is not None and self.relevance >= FLOOR
 
 
 @dataclass(slots=True)
@@ -38,6 +44,7 @@ class SearchResult:
     filters: SearchFilters
     hits: list[Hit]
     candidates: int  # how many passages either retriever returned before the limit
+    matching: int = 0  # how many of them clear the relevance floor
 
 
 @dataclass(slots=True)
@@ -55,18 +62,20 @@ class Answer:
     sentences: list[AnswerSentence]
     hits: list[Hit]
     filters: SearchFilters = field(default_factory=SearchFilters)
+    answered: bool = True
+    reason: str | None = None  # why nothing is quoted, when not answered
 
 
 class Searcher:
     """Runs queries against one catalogue and index set with one embedding model."""
 
     def __init__(
-        self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, dense_weight: float = DENSE_WEIGHT
+        self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, keyword_weight: float = KEYWORD_WEIGHT
     ) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
         self.embedder = embedder
-        self.dense_weight = dense_weight
+        self.keyword_weight = keyword_weight
 
     def validate(self, query: str, mode: str, limit: int, offset: int, filters: SearchFilters) -> str:
         query = " ".join(query.split())
@@ -113,11 +122,17 @@ class Searcher:
         self, query: str, *, filters: SearchFilters = NO_FILTERS, mode: str = "hybrid", limit: int = 10, offset: int = 0
     ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
-        ranked, dense, keyword = self.rank(
-            query, mode=mode, filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
+        # Relevance needs both retrievers' evidence, whatever the mode orders by.
+        fused, dense, keyword = self.rank(
+            query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
-        hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
-        return SearchResult(query, mode, filters, hits, len(ranked))
+        ranked = {"hybrid": fused, "dense": dense, "keyword": keyword}[mode]
+        scores = relevance([score for _, score in fused]).tolist()
+        relevant = dict(zip([item for item, _ in fused], scores, strict=True))
+        page = ranked[offset : offset + limit]
+        hits = self._hits(query, page, dense, keyword, relevant)
+        matching = sum(1 for item, _ in ranked if relevant.get(item, 0.0) >= FLOOR)
+        return SearchResult(query, mode, filters, hits, len(ranked), matching)
 
     def rank(
         self,
@@ -143,12 +158,24 @@ class Searcher:
                 permitted = set(allowed.tolist())
                 keyword = [(i, s) for i, s in keyword if i in permitted]
         if mode == "hybrid":
-            ranked = convex_fusion(dense, keyword, dense_weight=self.dense_weight)
+            cosines = dict(dense)
+            missing = [i for i, _ in keyword if i not in cosines]
+            if missing:  # keyword-only candidates get their exact cosine from the stored vectors
+                cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
+            idf_mass = self.indexes.keywords.idf_mass(query)
+            ranked = evidence_fusion(keyword, cosines, idf_mass, keyword_weight=self.keyword_weight)
         else:
             ranked = list(dense or keyword)
         return ranked, dense, keyword
 
-    def _hits(self, query: str, page: list[tuple[int, float]], dense: list, keyword: list) -> list[Hit]:
+    def _hits(
+        self,
+        query: str,
+        page: list[tuple[int, float]],
+        dense: list,
+        keyword: list,
+        relevant: dict[int, float] | None = None,
+    ) -> list[Hit]:
         dense_rank = {item: rank for rank, (item, _) in enumerate(dense, 1)}
         keyword_rank = {item: rank for rank, (item, _) in enumerate(keyword, 1)}
         passages = self.catalogue.passages_by_id([item for item, _ in page])
@@ -166,6 +193,7 @@ class Searcher:
                     dense_rank.get(item),
                     keyword_rank.get(item),
                     self.highlights(query, passage.text),
+                    (relevant or {}).get(item),
                 )
             )
         return hits
@@ -179,39 +207,44 @@ class Searcher:
         return spans
 
     def answer(
-        self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5, max_sentences: int = 3
+        self,
+        query: str,
+        *,
+        filters: SearchFilters = NO_FILTERS,
+        limit: int = 5,
+        max_sentences: int = 3,
+        embedded_units: int = EMBEDDED_UNITS,
     ) -> Answer:
         """The best passages and, marked among them, the 1–3 sentences that answer best.
 
-        Extractive only: sentences are quoted verbatim from the passages, scored by the same
-        model (query prompt against passage prompt) that ranks the passages.
+        Extractive only: units are quoted verbatim from the passages that clear the relevance
+        floor (none clears it: ``answered`` is False and nothing is quoted). The
+        ``embedded_units`` units sharing most words with the question in the most relevant
+        passages are scored by the model (query prompt against passage prompt) plus their
+        passage's relevance (``kb/answering.py``).
         """
-        from ingest.sentences import split_sentences
-
         result = self.search(query, filters=filters, limit=limit)
-        candidates: list[tuple[str, Hit]] = []
-        for hit in result.hits:
-            text = hit.passage.text
-            candidates += [(text[a:b], hit) for a, b in split_sentences(text) if len(text[a:b].split()) >= 4]
+        candidates = [(hit, unit) for hit in result.hits if hit.matches for unit in units(hit.passage.text)]
         if not candidates:
-            return Answer(result.query, [], result.hits, filters)
+            return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
+        texts = [hit.passage.text[unit.start : unit.end] for hit, unit in candidates]
+        overlap = [len(self.indexes.keywords.match_terms(result.query, text)) for text in texts]
+        keep = shortlist([hit.relevance for hit, _ in candidates], overlap, embedded_units)
+        candidates, texts = [candidates[i] for i in keep], [texts[i] for i in keep]
         question = self.embedder.embed_query(result.query)
         vectors = self.embedder.embed_passages(
-            [passage_context(hit.passage.heading_path, sentence) for sentence, hit in candidates]
+            [passage_context(hit.passage.heading_path, text) for (hit, _), text in zip(candidates, texts, strict=True)]
         )
-        scores = vectors @ question
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best - 0.03]
+        scores = vectors @ question + PASSAGE_WEIGHT * np.asarray([hit.relevance for hit, _ in candidates])
         sentences = [
             AnswerSentence(
-                candidates[i][0],
+                texts[i],
                 float(scores[i]),
-                candidates[i][1].passage.id,
-                candidates[i][1].document.id,
-                candidates[i][1].passage.page_start,
+                candidates[i][0].passage.id,
+                candidates[i][0].document.id,
+                candidates[i][0].passage.page_start,
             )
-            for i in chosen
+            for i in choose(scores.tolist(), texts, limit=max_sentences)
         ]
         return Answer(result.query, sentences, result.hits, filters)
 
