@@ -14,6 +14,7 @@ import numpy as np
 from index.keyword import KeywordEntry, KeywordIndex
 from index.manifest import Manifest
 from index.vector import VectorIndex
+from kb.core.access import DEFAULT_VISIBILITY
 from kb.core.documents import Metadata, Passage
 from kb.core.errors import IndexMismatch
 
@@ -75,6 +76,13 @@ class IndexSet:
         self.keywords.add(entries, replace=True)
         self._write_manifest()
 
+    def rewrite_keywords(self, document_ids: Sequence[int], entries: Sequence[KeywordEntry]) -> None:
+        """Replace these documents' keyword entries in one commit; an older schema gains visibility first."""
+        if self.keywords.needs_visibility:
+            self.keywords.add_visibility_field()
+        self.keywords.apply(document_ids, entries)
+        self._write_manifest()
+
     def _write_manifest(self) -> None:
         """The last write of every change: readers reload their indexes when it changes."""
         Manifest(self.model_id, self.dim).write(self.manifest_path, len(self.vectors))
@@ -92,6 +100,7 @@ def keyword_entry(passage: Passage, document_id: int, metadata: Metadata) -> Key
         doc_type=metadata.doc_type,
         topics=tuple(metadata.topics),
         year=metadata.year,
+        visibility=metadata.visibility or DEFAULT_VISIBILITY,
     )
 
 

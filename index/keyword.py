@@ -21,6 +21,7 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.lang import stopwords_for_language
 
+from kb.core.access import DEFAULT_VISIBILITY
 from kb.core.documents import NO_FILTERS, SearchFilters
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -42,6 +43,7 @@ class KeywordEntry:
     doc_type: str | None
     topics: tuple[str, ...]
     year: int | None
+    visibility: str = DEFAULT_VISIBILITY  # public | network | county (kb.core.access)
 
 
 @lru_cache(maxsize=1)
@@ -152,6 +154,7 @@ def _schema() -> Schema:
         doc_type=ID,
         topics=KEYWORD(commas=True, lowercase=True),
         year=NUMERIC(int, bits=16, signed=False),
+        visibility=ID(stored=True),
     )
 
 
@@ -163,8 +166,11 @@ class KeywordIndex:
         self.path = path
         if index.exists_in(str(path)):
             self._index = index.open_dir(str(path))
+            # written before visibility (issue 12): its entries lack the field until rewritten
+            self.needs_visibility = "visibility" not in self._index.schema
         else:
             self._index = index.create_in(str(path), _schema())
+            self.needs_visibility = False
         self._write_lock = threading.Lock()
         self._searcher = None
         self._search_lock = threading.Lock()
@@ -199,6 +205,7 @@ class KeywordIndex:
                     doc_type=(e.doc_type or "").lower(),
                     topics=",".join(t.lower() for t in e.topics),
                     year=e.year if e.year is not None else 0,
+                    visibility=e.visibility,
                 )
             writer.commit()
         with self._search_lock:
@@ -206,6 +213,17 @@ class KeywordIndex:
 
     def delete_documents(self, document_ids: Sequence[int]) -> None:
         self.apply(document_ids, ())
+
+    def add_visibility_field(self) -> None:
+        """Give an index of an older schema the visibility field (callers then rewrite its entries)."""
+        with self._write_lock:
+            self._index = index.open_dir(str(self.path))  # another process may have added it
+            if "visibility" not in self._index.schema:
+                self._index.add_field("visibility", ID(stored=True))
+                self._index = index.open_dir(str(self.path))
+            self.needs_visibility = False
+        with self._search_lock:
+            self._searcher = None
 
     def _current_searcher(self):
         """The searcher, reopened after this object's own commits.
@@ -224,6 +242,11 @@ class KeywordIndex:
     def passage_ids(self) -> set[int]:
         searcher = self._current_searcher()
         return {int(fields["passage_id"]) for fields in searcher.all_stored_fields()}
+
+    def visibilities(self) -> dict[int, str | None]:
+        """Passage id -> the visibility its entry is filtered by (None: the entry has none)."""
+        searcher = self._current_searcher()
+        return {int(f["passage_id"]): f.get("visibility") for f in searcher.all_stored_fields()}
 
     def search(self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 100) -> list[tuple[int, float]]:
         """``(passage_id, BM25F score)`` best first; filters are part of the Whoosh query."""
@@ -259,6 +282,12 @@ def _filter_query(filters: SearchFilters) -> q.Query | None:
     if filters.is_empty():
         return None
     clauses = []
+    if filters.access is not None:
+        visible: list[q.Query] = [q.Term("visibility", level) for level in filters.access.levels]
+        if filters.access.county:
+            own = q.Term("county", filters.access.county.lower())
+            visible.append(q.And([q.Term("visibility", "county"), own]))
+        clauses.append(q.Or(visible))
     for field, values in (
         ("county", filters.counties),
         ("doc_type", filters.doc_types),

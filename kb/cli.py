@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from kb.core.access import LABELS, READER, ROLES
 from kb.core.config import Config
 from kb.core.documents import SearchFilters
 from kb.core.errors import KbError
@@ -21,7 +22,14 @@ from kb.service import KnowledgeBase, evaluation
 from kb.service.accounts import Accounts
 from kb.service.backup import backup, restore
 from kb.service.ingestion import FileResult
-from kb.service.presenters import answer_json, document_json, hit_json, passage_json, search_json
+from kb.service.presenters import (
+    answer_json,
+    document_json,
+    hit_json,
+    passage_json,
+    search_json,
+    visibility_label,
+)
 from kb.service.search import MODES
 
 
@@ -74,6 +82,11 @@ def cli(ctx: click.Context, data_dir: Path | None) -> None:
 @click.option("--year", type=int, help="Jahr des Dokuments.")
 @click.option("--topic", "topics", multiple=True, help="Handlungsfeld (mehrfach möglich).")
 @click.option("--source-url", help="Herkunft (URL).")
+@click.option(
+    "--visibility",
+    help="Wer die Dokumente sieht: öffentlich, netzwerk oder kreis-intern (public, network, county). "
+    "Standard: netzwerk.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Bericht als JSON ausgeben.")
 @click.pass_context
 def ingest(
@@ -85,6 +98,7 @@ def ingest(
     year: int | None,
     topics: tuple[str, ...],
     source_url: str | None,
+    visibility: str | None,
     as_json: bool,
 ) -> None:
     """Dateien und Ordner (rekursiv) aufnehmen; unveränderte Dateien werden übersprungen."""
@@ -92,7 +106,7 @@ def ingest(
 
     given = metadata_from(
         {"title": title, "county": county, "doc_type": doc_type, "year": year, "topics": list(topics)}
-        | {"source_url": source_url},
+        | {"source_url": source_url, "visibility": visibility},
         source="Angaben",
     )
     kb = open_knowledge_base(ctx)
@@ -136,7 +150,7 @@ def list_documents(ctx: click.Context, as_json: bool) -> None:
         status = "" if d.status == "ready" else f" [{d.status}]"
         click.echo(
             f"{d.id:>4}  {d.file_name}{status}  · {m.title} · {m.county or '–'} · "
-            f"{m.doc_type or '–'} · {m.year or '–'} · {d.passage_count} Passagen"
+            f"{m.doc_type or '–'} · {m.year or '–'} · {visibility_label(d)} · {d.passage_count} Passagen"
         )
     click.echo(f"{len(documents)} Dokumente")
 
@@ -361,24 +375,33 @@ def _accounts(ctx: click.Context) -> Accounts:
 
 @cli.group()
 def user() -> None:
-    """Konten für die Verwaltung (Anmeldung im Web)."""
+    """Konten der Mitglieder (Anmeldung im Web): Landkreis und Rolle."""
 
 
 @user.command("add")
 @click.argument("name")
+@click.option("--county", help="Landkreis des Kontos, z. B. 'Landkreis Ahrweiler' (für leser und redaktion nötig).")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=READER,
+    show_default=True,
+    help="leser: liest; redaktion: nimmt Dokumente des eigenen Landkreises auf und ändert sie; "
+    "verwaltung: alle Dokumente.",
+)
 @click.password_option("--password", help="Passwort (sonst wird danach gefragt).")
 @click.pass_context
-def user_add(ctx: click.Context, name: str, password: str) -> None:
-    """Konto anlegen oder sein Passwort neu setzen."""
-    _accounts(ctx).add_user(name, password)
-    click.echo(f"Konto {name} gespeichert.")
+def user_add(ctx: click.Context, name: str, county: str | None, role: str, password: str) -> None:
+    """Konto anlegen oder Passwort, Landkreis und Rolle neu setzen."""
+    _accounts(ctx).add_user(name, password, county=county, role_name=role)
+    click.echo(f"Konto {name} gespeichert ({role}, {county or 'ohne Landkreis'}).")
 
 
 @user.command("list")
 @click.pass_context
 def user_list(ctx: click.Context) -> None:
-    for name in _accounts(ctx).users():
-        click.echo(name)
+    for account in _accounts(ctx).users():
+        click.echo(f"{account.name}  {account.role:<10}  {account.county or '–'}")
 
 
 @cli.group()
@@ -389,10 +412,20 @@ def apikey() -> None:
 @apikey.command("create")
 @click.option("--scope", type=click.Choice(["read", "write"]), default="read", show_default=True)
 @click.option("--label", default="", help="Wofür der Schlüssel ist, z. B. 'Portal'.")
+@click.option("--county", help="Landkreis des Schlüssels: ein Schreibschlüssel ändert nur dessen Dokumente.")
+@click.option(
+    "--visibility",
+    default="öffentlich",
+    show_default=True,
+    help="Was der Schlüssel höchstens sieht: öffentlich, netzwerk oder kreis-intern (braucht --county).",
+)
+@click.option("--rate-limit", help="Eigenes Limit, z. B. '600 per minute' (Standard: KB_KEY_RATE_LIMIT).")
 @click.pass_context
-def apikey_create(ctx: click.Context, scope: str, label: str) -> None:
+def apikey_create(
+    ctx: click.Context, scope: str, label: str, county: str | None, visibility: str, rate_limit: str | None
+) -> None:
     """Neuen Schlüssel erzeugen; er wird nur dieses eine Mal angezeigt."""
-    click.echo(_accounts(ctx).create_key(scope, label))
+    click.echo(_accounts(ctx).create_key(scope, label, county=county, highest=visibility, limit=rate_limit))
 
 
 @apikey.command("list")
@@ -400,7 +433,11 @@ def apikey_create(ctx: click.Context, scope: str, label: str) -> None:
 def apikey_list(ctx: click.Context) -> None:
     for key in _accounts(ctx).keys():
         state = f"widerrufen {key.revoked_at}" if key.revoked_at else "aktiv"
-        click.echo(f"{key.key_id}  {key.scope:<5}  {state:<10}  {key.created_at}  {key.label}")
+        limit = key.rate_limit or ctx.obj["config"].key_rate_limit
+        click.echo(
+            f"{key.key_id}  {key.scope:<5}  {state:<10}  {LABELS[key.visibility]:<12}  {key.county or '–'}  "
+            f"{limit}  {key.created_at}  {key.label}"
+        )
 
 
 @apikey.command("revoke")

@@ -35,7 +35,7 @@ def server(web_config: Config, embedder) -> Iterator[str]:
     from waitress.server import create_server
 
     accounts = Accounts(web_config.catalogue_path)
-    accounts.add_user("klimaschutz", PASSWORD)
+    accounts.add_user("klimaschutz", PASSWORD, role_name="verwaltung")
     accounts.close()
     app = make_app(web_config, embedder)
     app.config["TESTING"] = False  # CSRF on, as in production

@@ -18,7 +18,7 @@ PASSWORD = "sehr-geheimes-passwort"
 @pytest.fixture
 def app(web_config: Config, embedder):
     accounts = Accounts(web_config.catalogue_path)
-    accounts.add_user("klimaschutz", PASSWORD)
+    accounts.add_user("klimaschutz", PASSWORD, role_name="verwaltung")
     accounts.close()
     return make_app(web_config, embedder)
 

@@ -25,6 +25,8 @@ FIXED = datetime(2024, 3, 14, 9, 0, tzinfo=UTC)
 
 
 def meta(path: Path, **fields: object) -> None:
+    # the fictional samples are public, so the demo shows them to every visitor
+    fields = fields | {"visibility": "öffentlich"}
     Path(f"{path}.meta.json").write_text(json.dumps(fields, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
 

@@ -1,8 +1,9 @@
 """The versioned JSON API for the network's portal: ``/api/v1``.
 
 Reads need a key with scope ``read`` (or none, if ``KB_PUBLIC_READ`` allows), writes a key with
-scope ``write``; keys come as ``Authorization: Bearer …``. Every error is
-``{"error": {"code", "message"}}`` with a fitting status.
+scope ``write``; keys come as ``Authorization: Bearer …``. What a request sees is what its key
+may see (anonymous: public documents); a hidden document is a 404 like a missing one. Every
+error is ``{"error": {"code", "message"}}`` with a fitting status.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from collections.abc import Callable
 from flask import Blueprint, Response, jsonify, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
-from kb.core.errors import DocumentNotFound, InvalidQuery, KbError, PassageNotFound, UploadRefused
+from kb.core.errors import DocumentNotFound, Forbidden, InvalidQuery, KbError, PassageNotFound, UploadRefused
 from kb.core.vocabulary import metadata_from
 from kb.service.presenters import answer_json, citation, document_json, hit_json, passage_json, search_json
 from kb.service.uploads import stage_all
 from kb.service.writer import DONE, FAILED, Job
 from web.context import server
 from web.highlight import with_html_highlight
+from web.identity import INVALID, bearer_key, viewer
 from web.openapi import openapi_document
 from web.params import integer, search_filters, search_request
 
@@ -47,6 +49,8 @@ def _kb_error(error: KbError) -> ResponseReturnValue:
         return error_response(404, "not_found", str(error))
     if isinstance(error, InvalidQuery):
         return error_response(400, "invalid_parameter", str(error))
+    if isinstance(error, Forbidden):
+        return error_response(403, "forbidden", str(error))
     return error_response(422, "unprocessable", str(error))
 
 
@@ -62,14 +66,12 @@ def require(scope: str) -> Callable:
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
         def checked(*args: object, **kwargs: object) -> object:
-            header = request.headers.get("Authorization", "")
-            if not header:
+            key = bearer_key()
+            if key is None:
                 if scope == "read" and server().config.public_read:
                     return view(*args, **kwargs)
                 return error_response(401, "unauthorized", "API-Schlüssel fehlt (Authorization: Bearer …).")
-            kind, _, token = header.partition(" ")
-            key = server().accounts.verify_key(token.strip()) if kind.lower() == "bearer" else None
-            if key is None:
+            if key == INVALID:
                 return error_response(401, "unauthorized", "API-Schlüssel ungültig oder widerrufen.")
             if not key.allows(scope):
                 return error_response(403, "forbidden", f"Dieser Schlüssel hat nur Scope {key.scope}.")
@@ -87,7 +89,7 @@ def openapi() -> Response:
 
 @bp.get("/health")
 def health() -> Response:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         documents, passages = kb.counts()
     return jsonify({"status": "ok", "documents": documents, "passages": passages})
 
@@ -96,7 +98,7 @@ def health() -> Response:
 @require("read")
 def search() -> Response:
     wanted = search_request(request.args)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         result = kb.search(
             wanted.query, mode=wanted.mode, limit=wanted.limit, offset=wanted.offset, filters=wanted.filters
         )
@@ -109,7 +111,7 @@ def search() -> Response:
 @require("read")
 def answer() -> Response:
     wanted = search_request(request.args, default_limit=5)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         data = answer_json(kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters))
     for document in data["documents"]:
         document["passages"] = [with_html_highlight(hit) for hit in document["passages"]]
@@ -120,7 +122,7 @@ def answer() -> Response:
 @require("read")
 def facets() -> Response:
     filters = search_filters(request.args)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         counted = kb.facets(filters)
     return jsonify({name: [{"value": v, "count": n} for v, n in values] for name, values in counted.items()})
 
@@ -128,7 +130,7 @@ def facets() -> Response:
 @bp.get("/passages/<id:passage_id>")
 @require("read")
 def passage(passage_id: int) -> Response:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         found, document = kb.passage(passage_id)
     return jsonify(
         passage_json(found)
@@ -142,7 +144,7 @@ def similar(passage_id: int) -> Response:
     limit = integer(request.args, "limit", 5)
     if not 1 <= limit <= 50:
         raise InvalidQuery(f"limit muss zwischen 1 und 50 liegen, nicht {limit}.")
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         hits = kb.similar(passage_id, limit=limit, filters=search_filters(request.args))
     return jsonify({"passage_id": passage_id, "hits": [with_html_highlight(hit_json(hit)) for hit in hits]})
 
@@ -156,7 +158,7 @@ def documents() -> Response:
     status = request.args.get("status")
     if status not in (None, "ready", "pending", "failed"):
         raise InvalidQuery(f"Unbekannter Status {status!r}; möglich: ready, pending, failed.")
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         found = kb.documents(status)
     return jsonify(
         {"total": len(found), "offset": offset, "documents": [document_json(d) for d in found[offset : offset + limit]]}
@@ -166,7 +168,7 @@ def documents() -> Response:
 @bp.get("/documents/<id:document_id>")
 @require("read")
 def document(document_id: int) -> Response:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         record = kb.document(document_id)
         data = document_json(record)
         if request.args.get("passages") in ("1", "true"):
@@ -177,7 +179,7 @@ def document(document_id: int) -> Response:
 @bp.get("/documents/<id:document_id>/original")
 @require("read")
 def original(document_id: int) -> Response:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         record = kb.document(document_id)
         path = kb.original(record)
     if path is None:
@@ -191,21 +193,22 @@ def upload() -> tuple[Response, int, dict]:
     files = request.files.getlist("file")
     if not files:
         raise UploadRefused("unprocessable", "Kein Dokument im Feld 'file' (multipart/form-data).")
-    metadata = metadata_from(request.form, source="Metadaten")
-    return _accepted(server().writer.add(_stage(files), metadata))
+    with server().reading(viewer()) as kb:
+        metadata = kb.placed(metadata_from(request.form, source="Metadaten"))
+    return _accepted(server().writer.add(_stage(files), metadata, viewer()))
 
 
 @bp.put("/documents/<id:document_id>/file")
 @require("write")
 def replace(document_id: int) -> tuple[Response, int, dict]:
-    with server().reading() as kb:
-        record = kb.document(document_id)
+    with server().reading(viewer()) as kb:
+        record = kb.changeable(document_id)
+        metadata = kb.placed(metadata_from(request.form, source="Metadaten").merged_over(record.metadata))
     file = request.files.get("file")
     if file is None:
         raise UploadRefused("unprocessable", "Kein Dokument im Feld 'file' (multipart/form-data).")
-    metadata = metadata_from(request.form, source="Metadaten").merged_over(record.metadata)
     [staged] = _stage([file])
-    return _accepted(server().writer.replace(record, staged, metadata))
+    return _accepted(server().writer.replace(record, staged, metadata, viewer()))
 
 
 @bp.patch("/documents/<id:document_id>")
@@ -214,22 +217,22 @@ def update(document_id: int) -> Response | tuple[Response, int, dict]:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         raise UploadRefused("unsupported_media_type", "Erwartet wird ein JSON-Objekt (Content-Type: application/json).")
-    with server().reading() as kb:
-        current = kb.document(document_id).metadata
     given = metadata_from({k: v for k, v in body.items() if v is not None}, source="Metadaten", strict=True)
-    job = _settled(server().writer.update(document_id, given.merged_over(current)))
+    with server().reading(viewer()) as kb:
+        metadata = kb.placed(given.merged_over(kb.changeable(document_id).metadata))
+    job = _settled(server().writer.update(document_id, metadata, viewer()))
     if job.status != DONE:
         return _accepted(job)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         return jsonify(document_json(kb.document(document_id)))
 
 
 @bp.delete("/documents/<id:document_id>")
 @require("write")
 def delete(document_id: int) -> tuple[str | Response, int] | tuple[Response, int, dict]:
-    with server().reading() as kb:
-        kb.document(document_id)
-    job = _settled(server().writer.delete(document_id))
+    with server().reading(viewer()) as kb:
+        kb.changeable(document_id)
+    job = _settled(server().writer.delete(document_id, viewer()))
     if job.status != DONE:
         return _accepted(job)
     return "", 204
@@ -238,7 +241,7 @@ def delete(document_id: int) -> tuple[str | Response, int] | tuple[Response, int
 @bp.get("/jobs/<id:job_id>")
 @require("write")
 def job(job_id: int) -> Response:
-    found = server().writer.get(job_id)
+    found = server().writer.get(job_id, viewer())
     if found is None:
         return error_response(404, "not_found", f"Auftrag {job_id} gibt es nicht.")
     return jsonify(found.as_json())

@@ -14,7 +14,10 @@ def server() -> KnowledgeServer:
 
 
 def document_or_404(document_id: int) -> DocumentRecord:
-    with server().reading() as kb:
+    """The document if the asker may see it; hidden and missing ones are the same 404."""
+    from web.identity import viewer
+
+    with server().reading(viewer()) as kb:
         try:
             return kb.document(document_id)
         except DocumentNotFound:

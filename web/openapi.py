@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.core.access import LABELS, LEVELS
 from kb.core.vocabulary import DOC_TYPES, TOPICS
 
 _NULLABLE_STRING = {"type": ["string", "null"]}
@@ -26,7 +27,7 @@ def _errors(*statuses: int) -> dict:
     texts = {
         400: "Ungültiger Parameter",
         401: "API-Schlüssel fehlt oder ist ungültig",
-        403: "Schlüssel ohne Schreibrecht",
+        403: "Schlüssel ohne Schreibrecht oder Dokument eines anderen Landkreises",
         404: "Nicht gefunden",
         405: "Methode nicht erlaubt",
         413: "Datei zu groß",
@@ -67,6 +68,18 @@ _DOCUMENT_FIELDS = {
     "doc_type": _NULLABLE_STRING,
     "year": _NULLABLE_INT,
     "topics": {"type": "array", "items": {"type": "string"}},
+    "visibility": {
+        "type": "string",
+        "enum": list(LABELS.values()),
+        "description": "Who sees the document: öffentlich (anyone), Netzwerk (members of every county), "
+        "Kreis-intern (members of its county)",
+    },
+}
+# what a client may send: the German names or the ASCII aliases, in any case
+_VISIBILITY_INPUT = {
+    "type": "string",
+    "enum": [*LABELS.values(), *LEVELS, *(label.lower() for label in LABELS.values() if label != label.lower())],
+    "description": "öffentlich|Netzwerk|Kreis-intern (or public|network|county); default Netzwerk",
 }
 
 _SCHEMAS = {
@@ -83,7 +96,18 @@ _SCHEMAS = {
     },
     "Document": {
         "type": "object",
-        "required": ["id", "title", "file_name", "format", "county", "doc_type", "year", "topics", "status"],
+        "required": [
+            "id",
+            "title",
+            "file_name",
+            "format",
+            "county",
+            "doc_type",
+            "year",
+            "topics",
+            "visibility",
+            "status",
+        ],
         "properties": {
             "id": {"type": "integer"},
             **_DOCUMENT_FIELDS,
@@ -261,6 +285,7 @@ _SCHEMAS = {
             "year": {"type": "integer", "minimum": 1900, "maximum": 2100},
             "topics": {"type": "array", "items": {"type": "string", "enum": list(TOPICS)}},
             "source_url": {"type": "string", "maxLength": 2000},
+            "visibility": _VISIBILITY_INPUT,
         },
     },
     "Upload": {
@@ -274,6 +299,7 @@ _SCHEMAS = {
             "year": {"type": "integer"},
             "topics": {"type": "string", "description": "Handlungsfelder, durch Kommas getrennt"},
             "source_url": {"type": "string"},
+            "visibility": _VISIBILITY_INPUT,
         },
     },
 }
@@ -293,7 +319,10 @@ def openapi_document() -> dict:
         "info": {
             "title": "Kreiswissen API",
             "version": "1.0.0",
-            "description": "Suche im Praxiswissen der Landkreise zum kommunalen Klimaschutz.",
+            "description": "Suche im Praxiswissen der Landkreise zum kommunalen Klimaschutz. Jede Antwort "
+            "enthält nur, was der Schlüssel sehen darf (ohne Schlüssel: öffentliche Dokumente); ein "
+            "verborgenes Dokument ist ein 404 wie ein nicht vorhandenes. Schreibschlüssel eines "
+            "Landkreises ändern nur dessen Dokumente (sonst 403).",
         },
         "servers": [{"url": "/api/v1"}],
         "components": {

@@ -1,41 +1,66 @@
-"""The staff area: sign-in, uploads with metadata, background ingest progress, edit, replace, delete."""
+"""Sign-in for members, and the staff area of editors and administrators: uploads with metadata,
+background ingest progress, edit, replace, delete (editors: their own county's documents only)."""
 
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import FileStorage
 
-from kb.core.errors import KbError, UploadRefused
+from kb.core.access import LABELS, LEVELS
+from kb.core.documents import DocumentRecord
+from kb.core.errors import DocumentNotFound, Forbidden, KbError, UploadRefused
 from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, metadata_from
+from kb.service.accounts import Account
 from kb.service.uploads import StagedFile, stage
 from kb.service.writer import DONE, FAILED, Job
-from web.context import document_or_404, server
+from web.context import server
+from web.identity import account, viewer
 
 bp = Blueprint("staff", __name__, url_prefix="/verwaltung")
 _WAIT_SECONDS = 60  # edits and deletions: how long a request waits for the writer
 
 
 def signed_in(view: Callable) -> Callable:
+    """The staff area: signed-in editors and administrators; reading members get 403."""
+
     @functools.wraps(view)
     def checked(*args: object, **kwargs: object) -> object:
-        if "user" not in session:
+        if account() is None:
             return redirect(url_for("staff.login", next=request.path))
+        if not viewer().writes:
+            abort(403)
         return view(*args, **kwargs)
 
     return checked
 
 
+def _changeable(document_id: int) -> DocumentRecord:
+    """The document if this account may change it: hidden ones are 404, others' 403."""
+    with server().reading(viewer()) as kb:
+        try:
+            return kb.changeable(document_id)
+        except DocumentNotFound:
+            abort(404)
+        except Forbidden:
+            abort(403)
+
+
 @bp.app_context_processor
 def _vocabularies() -> dict:
+    signed_in_as: Account | None = account()
     return {
         "DOC_TYPES": DOC_TYPES,
         "TOPICS": TOPICS,
         "UPLOAD_TYPES": ",".join(FORMATS),
-        "current_user": session.get("user"),
+        "VISIBILITIES": [(level, LABELS[level]) for level in LEVELS],
+        "VISIBILITY_LABELS": LABELS,
+        "current_user": signed_in_as,
+        "may_write": bool(signed_in_as and signed_in_as.viewer.writes),
     }
 
 
@@ -46,11 +71,15 @@ def login() -> ResponseReturnValue:
     name, password = request.form.get("name", ""), request.form.get("password", "")
     if not server().accounts.verify_user(name, password):
         return render_template("staff/login.html", problem="Benutzername oder Passwort ist falsch.", name=name), 401
+    # a new session (new cookie, new CSRF token): nothing set before sign-in carries over (fixation)
     session.clear()
     session["user"] = name
+    session["sid"] = secrets.token_urlsafe(16)
     target = request.args.get("next", "")
+    writes = bool((found := server().accounts.account(name)) and found.viewer.writes)
+    start = url_for("staff.home") if writes else url_for("ui.search")
     # only local paths: no open redirect to another site
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("staff.home"))
+    return redirect(target if target.startswith("/") and not target.startswith("//") else start)
 
 
 @bp.post("/abmelden")
@@ -62,12 +91,13 @@ def logout() -> ResponseReturnValue:
 @bp.get("/")
 @signed_in
 def home() -> ResponseReturnValue:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         documents = kb.documents()
     return render_template(
         "staff/home.html",
         documents=documents,
-        jobs=server().writer.recent(),
+        changeable={d.id for d in documents if viewer().may_place(d.metadata.county)},
+        jobs=server().writer.recent(viewer()),
         max_upload_mb=server().config.max_upload_mb,
     )
 
@@ -79,7 +109,8 @@ def upload() -> ResponseReturnValue:
     if not files:
         return _home_with_problem("Bitte mindestens eine Datei auswählen.")
     try:
-        metadata = metadata_from(_form_metadata(), source="Metadaten")
+        with server().reading(viewer()) as kb:
+            metadata = kb.placed(metadata_from(_form_metadata(), source="Metadaten"))
     except KbError as error:
         return _home_with_problem(str(error))
     staged = []
@@ -90,7 +121,7 @@ def upload() -> ResponseReturnValue:
             flash(f"Abgelehnt: {refused.message}", "error")
     if not staged:
         return redirect(url_for("staff.home"))
-    job = server().writer.add(staged, metadata)
+    job = server().writer.add(staged, metadata, viewer())
     return redirect(url_for("staff.job", job_id=job.id))
 
 
@@ -122,7 +153,7 @@ def _settled(job: Job, done_message: str) -> str | None:
 @bp.get("/auftraege/<id:job_id>")
 @signed_in
 def job(job_id: int) -> ResponseReturnValue:
-    found = server().writer.get(job_id)
+    found = server().writer.get(job_id, viewer())
     if found is None:
         abort(404)
     return render_template("staff/job.html", job=found)
@@ -131,13 +162,18 @@ def job(job_id: int) -> ResponseReturnValue:
 @bp.route("/dokumente/<id:document_id>", methods=["GET", "POST"])
 @signed_in
 def edit(document_id: int) -> ResponseReturnValue:
-    record = document_or_404(document_id)
+    record = _changeable(document_id)
     if request.method == "POST":
         try:
-            metadata = metadata_from(_form_metadata(), source="Metadaten")
+            given = metadata_from(_form_metadata(), source="Metadaten")
+            given.visibility = given.visibility or record.metadata.visibility  # never opened by omission
+            with server().reading(viewer()) as kb:
+                metadata = kb.placed(given)
+        except Forbidden as error:
+            return render_template("staff/edit.html", document=record, problem=str(error)), 403
         except KbError as error:
             return render_template("staff/edit.html", document=record, problem=str(error)), 422
-        job = server().writer.update(document_id, metadata)
+        job = server().writer.update(document_id, metadata, viewer())
         if problem := _settled(job, "Metadaten gespeichert."):
             return render_template("staff/edit.html", document=record, problem=problem), 422
         if not job.is_finished:
@@ -149,7 +185,7 @@ def edit(document_id: int) -> ResponseReturnValue:
 @bp.post("/dokumente/<id:document_id>/ersetzen")
 @signed_in
 def replace(document_id: int) -> ResponseReturnValue:
-    record = document_or_404(document_id)
+    record = _changeable(document_id)
     file = request.files.get("file")
     if file is None or not file.filename:
         flash("Bitte eine Datei auswählen.", "error")
@@ -159,15 +195,15 @@ def replace(document_id: int) -> ResponseReturnValue:
     except UploadRefused as refused:
         flash(f"Abgelehnt: {refused.message}", "error")
         return redirect(url_for("staff.edit", document_id=document_id))
-    job = server().writer.replace(record, staged, record.metadata)
+    job = server().writer.replace(record, staged, record.metadata, viewer())
     return redirect(url_for("staff.job", job_id=job.id))
 
 
 @bp.post("/dokumente/<id:document_id>/loeschen")
 @signed_in
 def delete(document_id: int) -> ResponseReturnValue:
-    record = document_or_404(document_id)
-    job = server().writer.delete(document_id)
+    record = _changeable(document_id)
+    job = server().writer.delete(document_id, viewer())
     if problem := _settled(job, f"„{record.metadata.title or record.file_name}“ wurde gelöscht."):
         flash(f"Löschen fehlgeschlagen: {problem}", "error")
     if not job.is_finished:

@@ -1,4 +1,8 @@
-"""The German search pages for county officers: search, answer, facets, documents, browsing."""
+"""The German search pages for county officers: search, answer, facets, documents, browsing.
+
+Every page shows what the visitor may see: anonymous visitors public documents, signed-in members
+network material and their county's internal documents.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,10 @@ from werkzeug.datastructures import MultiDict
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service import KnowledgeBase
-from kb.service.presenters import citation
+from kb.service.presenters import citation, visibility_label
+from kb.service.visible import VisibleKnowledge
 from web.context import document_or_404, server
+from web.identity import viewer
 from web.params import search_request
 
 bp = Blueprint("ui", __name__)
@@ -45,14 +50,14 @@ def original_link(document: DocumentRecord, page: int | None) -> str:
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"citation": citation, "original_link": original_link, "MODES": MODES}
+    return {"citation": citation, "original_link": original_link, "visibility_label": visibility_label, "MODES": MODES}
 
 
 @bp.get("/")
 def search() -> ResponseReturnValue:
     args = request.args
     query = args.get("q", "").strip()
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         wanted = None
         facets = kb.facets()
         if not query:
@@ -87,7 +92,7 @@ def search() -> ResponseReturnValue:
     )
 
 
-def facet_counts(kb: KnowledgeBase, filters: SearchFilters) -> dict[str, list[tuple[str, int]]]:
+def facet_counts(kb: VisibleKnowledge, filters: SearchFilters) -> dict[str, list[tuple[str, int]]]:
     """Counts per facet under the other facets' filters, so choosing one county still offers the rest."""
     without_own = {
         "county": {"counties": ()},
@@ -106,7 +111,7 @@ def _with(args: MultiDict, **changes: object) -> dict:
 
 @bp.get("/passage/<id:passage_id>")
 def passage(passage_id: int) -> ResponseReturnValue:
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         try:
             found, document = kb.passage(passage_id)
             similar = kb.similar(passage_id, limit=5)
@@ -118,7 +123,7 @@ def passage(passage_id: int) -> ResponseReturnValue:
 @bp.get("/dokumente")
 def documents() -> ResponseReturnValue:
     county, topic, doc_type = (request.args.get(k, "").strip() for k in ("county", "topic", "type"))
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         found = [
             d
             for d in kb.documents("ready")
@@ -135,7 +140,7 @@ def documents() -> ResponseReturnValue:
 @bp.get("/dokumente/<id:document_id>")
 def document(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         passages = kb.passages(document_id)
     return render_template("document.html", document=record, passages=passages)
 
@@ -143,7 +148,7 @@ def document(document_id: int) -> ResponseReturnValue:
 @bp.get("/dokumente/<id:document_id>/original")
 def original(document_id: int) -> ResponseReturnValue:
     record = document_or_404(document_id)
-    with server().reading() as kb:
+    with server().reading(viewer()) as kb:
         path = kb.original(record)
     if path is None:
         abort(404)

@@ -28,7 +28,8 @@ class Config:
     secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir
     public_read: bool = True  # anonymous API reads; writes always need a key
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
-    api_rate_limit: str = "120 per minute"  # per client address (Flask-Limiter syntax)
+    api_rate_limit: str = "120 per minute"  # anonymous API use, per client address (Flask-Limiter syntax)
+    key_rate_limit: str = "600 per minute"  # per API key created without a limit of its own
     login_rate_limit: str = "5 per minute"  # sign-in attempts per client address
     ocr: bool = True  # read scanned PDF pages and images with Tesseract
     ocr_languages: str = "deu"  # Tesseract language models, "+"-joined (e.g. "deu+eng")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kb.core.access import Access
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -26,6 +28,7 @@ class Metadata:
     year: int | None = None
     topics: list[str] = field(default_factory=list)
     source_url: str | None = None
+    visibility: str | None = None  # public | network | county (kb.core.access); None: not chosen
 
     def merged_over(self, base: Metadata) -> Metadata:
         """Fields set here win; unknown ones fall back to ``base``."""
@@ -36,6 +39,7 @@ class Metadata:
             year=self.year or base.year,
             topics=self.topics or base.topics,
             source_url=self.source_url or base.source_url,
+            visibility=self.visibility or base.visibility,
         )
 
 
@@ -118,10 +122,12 @@ class SearchFilters:
     year_from: int | None = None
     year_to: int | None = None
     document_ids: tuple[int, ...] = ()
+    access: Access | None = None  # who is asking may see only this (kb.service.access); None: all
 
     def is_empty(self) -> bool:
         return not (
-            self.counties
+            self.access
+            or self.counties
             or self.doc_types
             or self.topics
             or self.document_ids

@@ -21,11 +21,21 @@ class UnsupportedFormat(IngestError):
 
 
 class DocumentNotFound(KbError):
-    pass
+    @classmethod
+    def numbered(cls, document_id: int) -> DocumentNotFound:
+        """The one message for a document that does not exist or that the asker may not see."""
+        return cls(f"Dokument {document_id} gibt es nicht.")
 
 
 class PassageNotFound(KbError):
-    pass
+    @classmethod
+    def numbered(cls, passage_id: int) -> PassageNotFound:
+        """The one message for a passage that does not exist or that the asker may not see."""
+        return cls(f"Passage {passage_id} gibt es nicht.")
+
+
+class Forbidden(KbError):
+    """The asker may see this document but not change it (or not place it in that county)."""
 
 
 class InvalidQuery(KbError):

@@ -9,10 +9,11 @@ from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
+from kb.core.access import visibility as visibility_code
 from kb.core.documents import Metadata
 from kb.core.errors import KbError
 
-METADATA_FIELDS = ("title", "county", "doc_type", "year", "topics", "source_url")
+METADATA_FIELDS = ("title", "county", "doc_type", "year", "topics", "source_url", "visibility")
 FORMATS: dict[str, str] = {
     ".pdf": "pdf",
     ".docx": "docx",
@@ -129,6 +130,12 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
             topics.append(known)
     if given.year is not None and not 1900 <= given.year <= date.today().year + 1:
         problems.append(f"unplausibles Jahr {given.year}")
+    level = None
+    if given.visibility:
+        try:
+            level = visibility_code(given.visibility)
+        except KbError as error:
+            problems.append(str(error).rstrip(".").replace("Unbekannte", "unbekannte", 1))
     if problems:
         raise KbError(f"{source}: " + "; ".join(problems))
     county = given.county and (canonical_county(given.county) or " ".join(given.county.split()))
@@ -139,6 +146,7 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
         year=given.year,
         topics=topics,
         source_url=given.source_url,
+        visibility=level,
     )
 
 
@@ -177,5 +185,6 @@ def metadata_from(values: Mapping[str, object], *, source: object, strict: bool 
         year=int(year) if year else None,
         topics=[t.strip() for t in topics if t.strip()],
         source_url=text("source_url"),
+        visibility=text("visibility"),
     )
     return validated_metadata(given, source=source)

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kb.core.access import DEFAULT_VISIBILITY, Access
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
 from kb.core.errors import DocumentNotFound
 
@@ -69,11 +70,26 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE passages ADD COLUMN ocr_confidence REAL;  -- Tesseract's mean word confidence, 0–100
     ALTER TABLE documents ADD COLUMN ocr_pages TEXT NOT NULL DEFAULT '[]';
     """,
+    # Who may see what (issue 12). Documents from before were never given a level: they become
+    # 'network' like a new upload without one. Accounts from before had every right in the staff
+    # area: they become administrators without a county. Keys from before see public material
+    # only (the portal's key) and get the default key rate limit (NULL).
+    """
+    ALTER TABLE documents ADD COLUMN visibility TEXT NOT NULL DEFAULT 'network'
+        CHECK (visibility IN ('public', 'network', 'county'));
+    ALTER TABLE users ADD COLUMN county TEXT;
+    ALTER TABLE users ADD COLUMN role TEXT NOT NULL DEFAULT 'verwaltung'
+        CHECK (role IN ('leser', 'redaktion', 'verwaltung'));
+    ALTER TABLE api_keys ADD COLUMN county TEXT;
+    ALTER TABLE api_keys ADD COLUMN visibility TEXT NOT NULL DEFAULT 'public'
+        CHECK (visibility IN ('public', 'network', 'county'));
+    ALTER TABLE api_keys ADD COLUMN rate_limit TEXT;
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
     "id, source_key, content_hash, file_name, format, title, county, doc_type, year, topics, "
-    "source_url, page_count, pages_without_text, ocr_pages, status, error, added_at, updated_at, "
+    "source_url, visibility, page_count, pages_without_text, ocr_pages, status, error, added_at, updated_at, "
     "(SELECT COUNT(*) FROM passages p WHERE p.document_id = documents.id) AS passage_count"
 )
 _PASSAGE_COLUMNS = (
@@ -149,7 +165,7 @@ class Catalogue:
     def get(self, document_id: int) -> DocumentRecord:
         row = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents WHERE id = ?", (document_id,)).fetchone()
         if row is None:
-            raise DocumentNotFound(f"Dokument {document_id} gibt es nicht.")
+            raise DocumentNotFound.numbered(document_id)
         return _document(row)
 
     def documents_by_id(self, document_ids: Iterable[int]) -> dict[int, DocumentRecord]:
@@ -159,8 +175,13 @@ class Catalogue:
         ).fetchall()
         return {row["id"]: _document(row) for row in rows}
 
-    def documents(self, status: str | None = None) -> list[DocumentRecord]:
-        where, args = ("WHERE status = ?", (status,)) if status else ("", ())
+    def documents(self, status: str | None = None, access: Access | None = None) -> list[DocumentRecord]:
+        """Documents (of ``status``, if given) that ``access`` lets see; all when it is None."""
+        clauses, args = access_sql(access, "documents")
+        if status:
+            clauses.append("status = ?")
+            args.append(status)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._db.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM documents {where} ORDER BY id", args).fetchall()
         return [_document(row) for row in rows]
 
@@ -200,15 +221,15 @@ class Catalogue:
         if existing:
             self._db.execute(
                 "UPDATE documents SET content_hash=?, file_name=?, format=?, title=?, county=?, "
-                "doc_type=?, year=?, topics=?, source_url=?, page_count=?, pages_without_text=?, "
+                "doc_type=?, year=?, topics=?, source_url=?, visibility=?, page_count=?, pages_without_text=?, "
                 "ocr_pages=?, status=?, error=?, updated_at=? WHERE id=?",
                 (*values, existing["id"]),
             )
             return existing["id"]
         cursor = self._db.execute(
             "INSERT INTO documents (content_hash, file_name, format, title, county, doc_type, "
-            "year, topics, source_url, page_count, pages_without_text, ocr_pages, status, error, "
-            "updated_at, source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "year, topics, source_url, visibility, page_count, pages_without_text, ocr_pages, status, error, "
+            "updated_at, source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*values, source_key, now),
         )
         return int(cursor.lastrowid)
@@ -216,7 +237,8 @@ class Catalogue:
     def update_metadata(self, document_id: int, metadata: Metadata) -> None:
         """Replace a document's metadata. Must run inside a transaction."""
         self._db.execute(
-            "UPDATE documents SET title=?, county=?, doc_type=?, year=?, topics=?, source_url=?, updated_at=? "
+            "UPDATE documents SET title=?, county=?, doc_type=?, year=?, topics=?, source_url=?, visibility=?, "
+            "updated_at=? "
             "WHERE id=?",
             (*_metadata_values(metadata), _now(), document_id),
         )
@@ -305,6 +327,14 @@ class Catalogue:
         )
         return [row[0] for row in rows]
 
+    def passage_visibilities(self) -> dict[int, str]:
+        """Passage id -> its document's visibility, for the passages of ready documents."""
+        rows = self._db.execute(
+            "SELECT p.id, d.visibility FROM passages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.status = 'ready'"
+        )
+        return {row[0]: row[1] for row in rows}
+
     def passage_sources(self) -> dict[int, str]:
         """Passage id -> its document's source key (evaluation maps passages to documents)."""
         rows = self._db.execute("SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id")
@@ -334,8 +364,9 @@ class Catalogue:
 
 
 def _metadata_values(m: Metadata) -> tuple:
-    """The metadata columns title, county, doc_type, year, topics, source_url, in that order."""
-    return (m.title, m.county, m.doc_type, m.year, json.dumps(m.topics, ensure_ascii=False), m.source_url)
+    """The metadata columns title, county, doc_type, year, topics, source_url, visibility, in that order."""
+    topics = json.dumps(m.topics, ensure_ascii=False)
+    return (m.title, m.county, m.doc_type, m.year, topics, m.source_url, m.visibility or DEFAULT_VISIBILITY)
 
 
 def _document(row: sqlite3.Row) -> DocumentRecord:
@@ -352,6 +383,7 @@ def _document(row: sqlite3.Row) -> DocumentRecord:
             year=row["year"],
             topics=json.loads(row["topics"]),
             source_url=row["source_url"],
+            visibility=row["visibility"],
         ),
         page_count=row["page_count"],
         pages_without_text=json.loads(row["pages_without_text"]),
@@ -382,7 +414,8 @@ def _passage(row: sqlite3.Row) -> Passage:
 
 def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
     """A WHERE clause over ``documents d`` for the filters (ready documents only)."""
-    clauses, args = ["d.status = 'ready'"], []
+    clauses, args = access_sql(filters.access, "d")
+    clauses.insert(0, "d.status = 'ready'")
     if filters.counties:
         clauses.append(f"lower(d.county) IN ({','.join('?' * len(filters.counties))})")
         args += [c.lower() for c in filters.counties]
@@ -405,3 +438,15 @@ def _filter_sql(filters: SearchFilters) -> tuple[str, list[object]]:
         clauses.append(f"d.id IN ({','.join('?' * len(filters.document_ids))})")
         args += list(filters.document_ids)
     return " AND ".join(clauses), args
+
+
+def access_sql(access: Access | None, table: str) -> tuple[list[str], list[object]]:
+    """The clause over ``table`` (documents) that lets ``access`` see; none for unrestricted access."""
+    if access is None:
+        return [], []
+    clause = f"{table}.visibility IN ({','.join('?' * len(access.levels))})"
+    args: list[object] = list(access.levels)
+    if access.county:
+        clause = f"({clause} OR ({table}.visibility = 'county' AND lower({table}.county) = ?))"
+        args.append(access.county.lower())
+    return [clause], args

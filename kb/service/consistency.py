@@ -15,6 +15,7 @@ class ConsistencyReport:
     missing_keywords: list[int] = field(default_factory=list)
     stray_keywords: list[int] = field(default_factory=list)
     unfinished_documents: list[int] = field(default_factory=list)  # status "pending"
+    wrong_visibility: list[int] = field(default_factory=list)  # keyword entries filtered by another level
 
     @property
     def ok(self) -> bool:
@@ -25,6 +26,7 @@ class ConsistencyReport:
             or self.missing_keywords
             or self.stray_keywords
             or self.unfinished_documents
+            or self.wrong_visibility
         )
 
     def lines(self) -> list[str]:
@@ -35,9 +37,13 @@ class ConsistencyReport:
             ("Passagen ohne Stichwort-Eintrag", self.missing_keywords),
             ("Stichwort-Einträge ohne Passage", self.stray_keywords),
             ("unvollständig aufgenommene Dokumente", self.unfinished_documents),
+            ("Passagen, deren Sichtbarkeit im Stichwortindex nicht der im Katalog entspricht", self.wrong_visibility),
         ]
         lines = [f"{len(ids)} {label}: {_preview(ids)}" for label, ids in problems if ids]
-        return lines or [f"In Ordnung: {self.passages} Passagen, je ein Vektor und ein Stichwort-Eintrag."]
+        return lines or [
+            f"In Ordnung: {self.passages} Passagen, je ein Vektor und ein Stichwort-Eintrag "
+            "mit der Sichtbarkeit ihres Dokuments."
+        ]
 
 
 def compare(

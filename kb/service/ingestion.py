@@ -21,6 +21,7 @@ from ingest import load, supported
 from ingest.metadata import detect_metadata, read_sidecar
 from ingest.ocr import OcrSettings
 from ingest.text import text_document
+from kb.core.access import COUNTY
 from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
 from kb.core.errors import IngestError, KbError
 from kb.core.files import atomic_path, file_sha256
@@ -158,15 +159,17 @@ class Ingestion:
                 checked_format=checked_format,
             )
             metadata = describe(loaded, given, read_sidecar(path), fallback_title=Path(file_name).stem)
+            if existing and not metadata.visibility:  # a new version keeps its level unless one is given
+                metadata.visibility = existing.metadata.visibility
             drafts = self.kb.splitter.split(loaded.blocks)
             if not drafts:
                 raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
             vectors = self.kb.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
         except KbError as error:
-            return self._failed(path, shown, source_key, error)
+            return self._failed(path, shown, source_key, error, given)
         except Exception as error:  # a loader library's bug must not abort the batch
             unexpected = IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}")
-            return self._failed(path, shown, source_key, unexpected)
+            return self._failed(path, shown, source_key, unexpected, given)
 
         keep_original(path, digest, self.config.originals_dir)
         document_id, passages = self.store(source_key, digest, file_name, loaded, metadata, drafts, vectors, existing)
@@ -238,8 +241,12 @@ class Ingestion:
                 self.kb.catalogue.set_status(document_id, "ready")
         self._waiting.clear()
 
-    def _failed(self, path: Path, shown: str, source_key: str, error: KbError) -> FileResult:
-        """Record the failure; a previously ingested version of the file stays searchable."""
+    def _failed(self, path: Path, shown: str, source_key: str, error: KbError, given: Metadata) -> FileResult:
+        """Record the failure; a previously ingested version of the file stays searchable.
+
+        The record of a new file that failed is Kreis-intern unless a level was given: its
+        sidecar, which might have said so, may be what failed.
+        """
         catalogue = self.kb.catalogue
         existing = catalogue.find_by_source(source_key)
         document_id = existing.id if existing else None
@@ -252,7 +259,9 @@ class Ingestion:
                     content_hash=file_sha256(path),
                     file_name=file_name,
                     format=Path(file_name).suffix.lower().lstrip("."),
-                    metadata=Metadata(title=Path(file_name).stem),
+                    metadata=Metadata(
+                        title=Path(file_name).stem, county=given.county, visibility=given.visibility or COUNTY
+                    ),
                     page_count=None,
                     pages_without_text=[],
                     status="failed",

@@ -9,6 +9,7 @@ from index.embedder import Embedder as ModelEmbedder
 from index.indexes import IndexSet, keyword_entry, new_generation, publish
 from index.model import ensure_model
 from ingest.splitter import Splitter
+from kb.core.access import Access
 from kb.core.config import Config
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters, passage_context
 from kb.core.embedding import Embedder
@@ -58,6 +59,8 @@ class KnowledgeBase:
                 dim=self.embedder.dim,
                 ann_threshold=self.config.ann_threshold,
             )
+            if self._indexes.keywords.needs_visibility:
+                self._upgrade_keywords()
         return self._indexes
 
     @property
@@ -97,8 +100,8 @@ class KnowledgeBase:
     def facets(self, filters: SearchFilters = NO_FILTERS) -> dict[str, list[tuple[str, int]]]:
         return self.catalogue.facets(filters)
 
-    def documents(self, status: str | None = None) -> list[DocumentRecord]:
-        return self.catalogue.documents(status)
+    def documents(self, status: str | None = None, access: Access | None = None) -> list[DocumentRecord]:
+        return self.catalogue.documents(status, access)
 
     def document(self, document_id: int) -> DocumentRecord:
         return self.catalogue.get(document_id)
@@ -110,7 +113,7 @@ class KnowledgeBase:
     def passage(self, passage_id: int) -> tuple[Passage, DocumentRecord]:
         found = self.catalogue.passages_by_id([passage_id]).get(passage_id)
         if found is None:
-            raise PassageNotFound(f"Passage {passage_id} gibt es nicht.")
+            raise PassageNotFound.numbered(passage_id)
         return found, self.catalogue.get(found.document_id)
 
     def original(self, document: DocumentRecord) -> Path | None:
@@ -212,10 +215,33 @@ class KnowledgeBase:
         return record
 
     def check(self) -> ConsistencyReport:
-        """Compare the catalogue's ready passages with both indexes."""
+        """Compare the catalogue's ready passages with both indexes, and each passage's visibility.
+
+        FAISS holds no visibility (dense search gets its allowed ids from the catalogue); the
+        keyword index filters by the level stored with each entry, which must be the document's.
+        """
         ready = {p.id for p in self.catalogue.iter_ready_passages()}
         unfinished = [d.id for d in self.catalogue.documents("pending")]
-        return compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
+        report = compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
+        indexed = self.indexes.keywords.visibilities()
+        report.wrong_visibility = sorted(
+            item for item, level in self.catalogue.passage_visibilities().items() if indexed.get(item, level) != level
+        )
+        return report
+
+    @writing
+    def _upgrade_keywords(self) -> None:
+        """Give a keyword index from before visibility levels the level of every entry (no model needed)."""
+        if self._indexes is None or not self._indexes.keywords.needs_visibility:
+            return  # another process upgraded it meanwhile; the next access reloads
+        documents = {d.id: d for d in self.catalogue.documents()}
+        entries = [
+            keyword_entry(p, document.id, document.metadata)
+            for document in documents.values()
+            if document.status != "failed"
+            for p in self.catalogue.passages(document.id)
+        ]
+        self._indexes.rewrite_keywords(list(documents), entries)
 
     @writing
     def reindex(self, on_progress: Callable[[int, int], None] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
 from kb.service.answering import NEXT_STEPS
 from kb.service.search import Answer, Hit, SearchResult
@@ -19,6 +20,7 @@ def document_json(d: DocumentRecord) -> dict:
         "year": m.year,
         "topics": m.topics,
         "source_url": m.source_url,
+        "visibility": visibility_label(d),
         "page_count": d.page_count,
         "pages_without_text": d.pages_without_text,
         "ocr_pages": d.ocr_pages,
@@ -29,6 +31,11 @@ def document_json(d: DocumentRecord) -> dict:
         "added_at": d.added_at,
         "updated_at": d.updated_at,
     }
+
+
+def visibility_label(d: DocumentRecord) -> str:
+    """ "öffentlich", "Netzwerk" or "Kreis-intern": who may see the document."""
+    return LABELS[d.metadata.visibility or DEFAULT_VISIBILITY]
 
 
 def passage_json(p: Passage) -> dict:
@@ -70,6 +77,7 @@ def hit_json(hit: Hit) -> dict:
         "doc_type": d.metadata.doc_type,
         "year": d.metadata.year,
         "topics": d.metadata.topics,
+        "visibility": visibility_label(d),
         "page": p.page_start,
         "page_end": p.page_end,
         "heading": list(p.heading_path),

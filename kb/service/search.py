@@ -99,7 +99,8 @@ class Searcher:
         return query
 
     def _check_filter_values(self, filters: SearchFilters) -> None:
-        known_counties = {c.lower(): c for c, _ in self.catalogue.facets()["county"]} if filters.counties else {}
+        visible = SearchFilters(access=filters.access)  # naming hidden documents' counties would reveal them
+        known_counties = {c.lower(): c for c, _ in self.catalogue.facets(visible)["county"]} if filters.counties else {}
         for county in filters.counties:
             if county.lower() not in known_counties:
                 raise InvalidQuery(

@@ -7,9 +7,11 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from kb.core.access import OPERATOR, Viewer
 from kb.core.config import Config
 from kb.service.accounts import Accounts
 from kb.service.knowledge import KnowledgeBase
+from kb.service.visible import VisibleKnowledge
 from kb.service.writer import Writer
 
 
@@ -22,15 +24,16 @@ class KnowledgeServer:
         self._readers = ReaderPool(kb, config.readers)
 
     @contextmanager
-    def reading(self) -> Iterator[KnowledgeBase]:
-        """A knowledge base for this request alone, with the indexes the writer saved last."""
+    def reading(self, viewer: Viewer) -> Iterator[VisibleKnowledge]:
+        """The knowledge base as ``viewer`` may see it, for this request alone, with the indexes
+        the writer saved last."""
         with self._readers.borrow() as kb:
             kb.refresh()
-            yield kb
+            yield VisibleKnowledge(kb, viewer)
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""
-        with self.reading() as kb:
+        with self.reading(OPERATOR) as kb:
             if kb.counts()[1]:
                 kb.search("Aufwärmen")
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from kb.core.access import Viewer
 from kb.core.config import Config
 from kb.core.documents import DocumentRecord, Metadata
 from kb.core.embedding import Embedder
@@ -33,6 +34,7 @@ class Job:
     id: int
     kind: str  # "upload" | "update" | "delete"
     total: int
+    owner: str = ""  # the Viewer.id that submitted it: only it (and administrators) may follow it
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     status: str = QUEUED
     results: list[FileResult] = field(default_factory=list)
@@ -77,25 +79,28 @@ class Writer:
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def get(self, job_id: int) -> Job | None:
-        return self._jobs.get(job_id)
+    def get(self, job_id: int, viewer: Viewer) -> Job | None:
+        """The job if ``viewer`` submitted it (or administers); others' jobs do not exist for it."""
+        job = self._jobs.get(job_id)
+        return job if job is not None and (job.owner == viewer.id or viewer.sees_all) else None
 
-    def recent(self, count: int = 20) -> list[Job]:
-        return sorted(self._jobs.values(), key=lambda j: j.id, reverse=True)[:count]
+    def recent(self, viewer: Viewer, count: int = 20) -> list[Job]:
+        mine = [j for j in self._jobs.values() if j.owner == viewer.id or viewer.sees_all]
+        return sorted(mine, key=lambda j: j.id, reverse=True)[:count]
 
-    def add(self, files: list[StagedFile], metadata: Metadata) -> Job:
+    def add(self, files: list[StagedFile], metadata: Metadata, owner: Viewer) -> Job:
         """New documents, one per staged file."""
-        return self._ingest([(file, metadata, f"upload:{file.path.parent.name}") for file in files])
+        return self._ingest([(file, metadata, f"upload:{file.path.parent.name}") for file in files], owner)
 
-    def replace(self, document: DocumentRecord, file: StagedFile, metadata: Metadata) -> Job:
+    def replace(self, document: DocumentRecord, file: StagedFile, metadata: Metadata, owner: Viewer) -> Job:
         """A new file (and metadata) for an existing document; its id stays."""
-        return self._ingest([(file, metadata, document.source_key)])
+        return self._ingest([(file, metadata, document.source_key)], owner)
 
-    def update(self, document_id: int, metadata: Metadata) -> Job:
-        return self._submit("update", 1, lambda kb, job: kb.update_metadata(document_id, metadata))
+    def update(self, document_id: int, metadata: Metadata, owner: Viewer) -> Job:
+        return self._submit("update", 1, lambda kb, job: kb.update_metadata(document_id, metadata), owner)
 
-    def delete(self, document_id: int) -> Job:
-        return self._submit("delete", 1, lambda kb, job: kb.remove(document_id))
+    def delete(self, document_id: int, owner: Viewer) -> Job:
+        return self._submit("delete", 1, lambda kb, job: kb.remove(document_id), owner)
 
     @staticmethod
     def settle(job: Job, seconds: float) -> Job:
@@ -103,7 +108,7 @@ class Writer:
         job.finished.wait(seconds)
         return job
 
-    def _ingest(self, items: list[tuple[StagedFile, Metadata, str]]) -> Job:
+    def _ingest(self, items: list[tuple[StagedFile, Metadata, str]], owner: Viewer) -> Job:
         def work(kb: KnowledgeBase, job: Job) -> None:
             def on_ocr_page(name: str, done: int, total: int) -> None:
                 job.progress = f"{name}: Texterkennung, Seite {done} von {total} gelesen"
@@ -124,10 +129,10 @@ class Writer:
                     file.discard()
             job.progress = None
 
-        return self._submit("upload", len(items), work)
+        return self._submit("upload", len(items), work, owner)
 
-    def _submit(self, kind: str, total: int, work: Work) -> Job:
-        job = Job(next(self._ids), kind, total)
+    def _submit(self, kind: str, total: int, work: Work, owner: Viewer) -> Job:
+        job = Job(next(self._ids), kind, total, owner.id)
         self._jobs[job.id] = job
         self._queue.put((job, work))
         with self._start_lock:
