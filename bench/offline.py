@@ -32,25 +32,32 @@ def mean_ndcg(records: Sequence[dict], scorer: Scorer) -> float:
     return float(np.nanmean(values))
 
 
-def maximin(table: dict[str, list[float]], baselines: dict[str, float], names: Sequence[str]) -> int:
-    """Index of the grid value whose smallest margin over the sets' better halves is largest
-    (ties: the larger mean)."""
+def maximin(
+    table: dict[str, list[float]], baselines: dict[str, float], names: Sequence[str], floors: dict[str, float]
+) -> int:
+    """Index of the grid value whose smallest margin over the sets' better halves is largest,
+    among those that keep every set at or above its ``floors`` value (today's fusion)."""
     size = len(next(iter(table.values())))
 
-    def merit(i: int) -> tuple[float, float]:
-        return (min(table[n][i] - baselines[n] for n in names), float(np.mean([table[n][i] for n in names])))
+    def merit(i: int) -> tuple[bool, float, float]:
+        keeps = all(table[n][i] >= floors[n] - 1e-9 for n in names)
+        return (keeps, min(table[n][i] - baselines[n] for n in names), float(np.mean([table[n][i] for n in names])))
 
     return max(range(size), key=merit)
 
 
 def leave_one_set_out(
-    sets: dict[str, list[dict]], grid: Sequence[float], make: Callable[[float], Scorer], baselines: dict[str, float]
+    sets: dict[str, list[dict]],
+    grid: Sequence[float],
+    make: Callable[[float], Scorer],
+    baselines: dict[str, float],
+    floors: dict[str, float],
 ) -> tuple[int, dict[str, tuple[float, float]]]:
     """The grid index chosen on all sets, and for each held-out set the grid value chosen on the
     others with the held-out set's nDCG@10 at that value."""
     table = {name: [mean_ndcg(records, make(value)) for value in grid] for name, records in sets.items()}
     held_out = {}
     for held in sets:
-        best = maximin(table, baselines, [n for n in sets if n != held])
+        best = maximin(table, baselines, [n for n in sets if n != held], floors)
         held_out[held] = (grid[best], table[held][best])
-    return maximin(table, baselines, list(sets)), held_out
+    return maximin(table, baselines, list(sets), floors), held_out
