@@ -24,41 +24,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import passages, queries  # noqa: E402
-from bench.search_latency import COUNTIES, PER_DOCUMENT, percentile, synthetic_vectors  # noqa: E402
+from bench.search_latency import COUNTIES, build, percentile, synthetic_vectors  # noqa: E402
 from kb.core.access import ANONYMOUS, LEVELS, OPERATOR, member  # noqa: E402
 from kb.core.config import Config  # noqa: E402
-from kb.core.documents import Metadata, PassageDraft  # noqa: E402
 from kb.service import KnowledgeBase  # noqa: E402
 from kb.service.visible import VisibleKnowledge  # noqa: E402
-
-
-def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray) -> None:
-    for start in range(0, len(texts), PER_DOCUMENT):
-        chunk = texts[start : start + PER_DOCUMENT]
-        number = start // PER_DOCUMENT
-        metadata = Metadata(
-            title=f"Dokument {number}",
-            county=COUNTIES[number % 4],
-            doc_type="Klimaschutzkonzept",
-            year=2015 + number % 10,
-            topics=["Energie"],
-            visibility=LEVELS[number % 3],
-        )
-        drafts = [PassageDraft(i, t, i + 1, i + 1, ("Kapitel",), 0, len(t), 150) for i, t in enumerate(chunk)]
-        with kb.catalogue.transaction():
-            document_id = kb.catalogue.upsert_document(
-                source_key=f"bench:{number}",
-                content_hash=str(number),
-                file_name=f"{number}.pdf",
-                format="pdf",
-                metadata=metadata,
-                page_count=len(chunk),
-                pages_without_text=[],
-                status="ready",
-            )
-            stored = kb.catalogue.replace_passages(document_id, drafts)
-        kb.indexes.add(document_id, metadata, stored, vectors[start : start + len(chunk)])
-    kb.indexes.save()
 
 
 def main() -> None:
@@ -77,7 +47,8 @@ def main() -> None:
         for size in args.sizes:
             texts = passages(size)
             kb = KnowledgeBase(dataclasses.replace(config, data_dir=Path(tmp) / str(size)))
-            build(kb, texts, synthetic_vectors(kb.embedder.embed_passages(texts[: args.real]), size, rng))
+            vectors = synthetic_vectors(kb.embedder.embed_passages(texts[: args.real]), size, rng)
+            build(kb, texts, vectors, levels=LEVELS)
             for q in query_texts:  # embedded once (the query cache), so only retrieval is timed
                 kb.embedder.embed_query(" ".join(q.split()))
             for mode in ("keyword", "dense", "hybrid"):

@@ -43,7 +43,8 @@ def synthetic_vectors(real: np.ndarray, count: int, rng: np.random.Generator) ->
     return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
 
-def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray) -> None:
+def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray, levels: tuple[str | None, ...] = (None,)) -> None:
+    """Index ``texts`` as documents of PER_DOCUMENT passages, visibility levels taken in turn."""
     for start in range(0, len(texts), PER_DOCUMENT):
         chunk = texts[start : start + PER_DOCUMENT]
         number = start // PER_DOCUMENT
@@ -53,6 +54,7 @@ def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray) -> None:
             doc_type="Klimaschutzkonzept",
             year=2015 + number % 10,
             topics=["Energie"],
+            visibility=levels[number % len(levels)],
         )
         drafts = [PassageDraft(i, t, i + 1, i + 1, ("Kapitel",), 0, len(t), 150) for i, t in enumerate(chunk)]
         with kb.catalogue.transaction():
