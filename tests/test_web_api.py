@@ -113,6 +113,7 @@ def test_upload_is_found_then_edited_then_deleted(client, keys):
             "doc_type": "Good Practice",
             "year": "2024",
             "topics": "kreisangehörige Gemeinden,Beteiligung und Kommunikation",
+            "visibility": "öffentlich",  # the portal's read key sees public documents only
         },
     )
     assert response.status_code == 202 and response.headers["Location"].startswith("/api/v1/jobs/")
@@ -215,7 +216,7 @@ def test_kb_serve_keeps_answering_while_other_processes_reindex_and_ingest(web_c
         )
         try:
             subprocess.run([*kb, "reindex"], check=True, capture_output=True)
-            subprocess.run([*kb, "ingest", str(new)], check=True, capture_output=True)
+            subprocess.run([*kb, "ingest", str(new), "--visibility", "public"], check=True, capture_output=True)
         finally:
             stop.set()
             for client in clients:
