@@ -38,7 +38,7 @@ lint: $(BIN)/kb
 test: install lint
 	$(BIN)/python -m pytest -q
 
-# The fast lane: logic tests with the stand-in embedder, no real model, OCR or browser (< 1 min).
+# The fast lane: logic tests with the stand-in embedder, no real model, OCR or browser (about a minute).
 check: $(BIN)/kb lint
 	$(BIN)/python -m pytest -q -m "not model and not slow"
 

@@ -124,7 +124,9 @@ def test_an_older_data_directory_upgrades_in_place(tmp_path, fake_embedder):
         VisibleKnowledge(knowledge, ANONYMOUS),
         VisibleKnowledge(knowledge, member("m", OTHER, "leser")),
     )
-    assert anonymous.search(QUERY).hits == [] and anonymous.search(QUERY, mode="keyword").hits == []
+    for mode in ("hybrid", "keyword"):  # what an empty knowledge base answers: nothing hints at hidden ones
+        with pytest.raises(KbError, match="Die Wissensbasis ist leer"):
+            anonymous.search(QUERY, mode=mode)
     assert len({h.document.id for h in network.search(QUERY, mode="keyword").hits}) == 4
     knowledge.close()
     accounts = Accounts(config.catalogue_path)

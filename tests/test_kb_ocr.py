@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from kb.core.documents import Metadata
 from kb.service.accounts import Accounts
 from tests.conftest import SAMPLES, make_app, make_config
 from tests.scangen import mixed_pdf, pinboard_photo, sample_paragraphs, scanned, typeset_page
@@ -50,7 +51,7 @@ def ocr_data(tmp_path_factory: pytest.TempPathFactory, embedder) -> Path:
     pinboard_photo(CARDS, folder / "pinnwand-workshop.jpg", seed=13, columns=4)
     data = folder / "data"
     kb = KnowledgeBase(make_config(data), embedder=embedder)
-    report = kb.ingest([folder])
+    report = kb.ingest([folder], metadata=Metadata(visibility="public"))  # the anonymous API reader asks
     kb.close()
     assert not report.failed, report.failed
     assert report.ocr_pages == 3 and "3 Seiten per Texterkennung" in report.summary()
@@ -131,7 +132,11 @@ def test_a_photo_uploaded_through_the_api_is_read(ocr_data: Path, tmp_path: Path
     response = client.post(
         "/api/v1/documents",
         headers=bearer(key),
-        data={"file": (io.BytesIO(photo.read_bytes()), "mobilitaet-pinnwand.jpg"), "county": "Moorbach"},
+        data={
+            "file": (io.BytesIO(photo.read_bytes()), "mobilitaet-pinnwand.jpg"),
+            "county": "Moorbach",
+            "visibility": "öffentlich",
+        },
     )
     assert response.status_code == 202, response.get_json()
     job = wait_for(client, response.headers["Location"], bearer(key))

@@ -314,9 +314,12 @@ class Catalogue:
         for row in rows:
             yield _passage(row)
 
-    def count_passages(self) -> int:
+    def count_passages(self, access: Access | None = None) -> int:
+        """Passages of ready documents that ``access`` lets see; all when it is None."""
+        clauses, args = access_sql(access, "d")
+        where = " AND ".join(["d.status = 'ready'", *clauses])
         return self._db.execute(
-            "SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.document_id WHERE d.status = 'ready'"
+            f"SELECT COUNT(*) FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", args
         ).fetchone()[0]
 
     def matching_passage_ids(self, filters: SearchFilters) -> list[int]:
