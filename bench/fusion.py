@@ -1,14 +1,13 @@
 """How fusion functions of keyword and dense evidence behave on every set, chosen across sets.
 
-Reads a candidate dump (``bench/candidates.py``), prints nDCG@10 per set for dense alone, keyword
-alone, today's convex min-max fusion, reciprocal rank fusion, and the evidence fusion
-``cosine + w · min(1, BM25 / idf mass)`` (raw cosine, BM25 scaled by the query's idf mass instead
-of the list's best score), over dense-and-keyword candidates and as a re-ranking of dense
-candidates only. The weight is chosen among those keeping every set at or above today's fusion,
-where the smallest margin over the better half is largest; leave-one-set-out shows how that
-choice carries to a set it did not see.
+Reads a candidate dump (``bench/candidates.py``; more dumps are merged), prints nDCG@10 per set
+for dense alone, keyword alone, the old convex min-max fusion, reciprocal rank fusion, the
+evidence fusion ``cosine + w · min(1, BM25 / idf mass)`` and the standardised fusion
+``z(cosine) + a · z(BM25)`` (z-scores over each retriever's own top 100, ``index/fusion.py``).
+Each family's parameter is chosen where the smallest margin over the better half across all sets
+is largest; leave-one-set-out shows how that choice carries to a set it did not see.
 
-    python -m bench.fusion /tmp/candidates.pkl
+    python -m bench.fusion /tmp/candidates.pkl [/tmp/more-candidates.pkl ...]
 """
 
 from __future__ import annotations
@@ -20,10 +19,18 @@ from pathlib import Path
 import numpy as np
 
 from bench.offline import leave_one_set_out, mean_ndcg
-from index.fusion import KEYWORD_WEIGHT, convex_fusion, fused_scores, reciprocal_rank_fusion
+from index.fusion import (
+    KEYWORD_WEIGHT,
+    STANDARD_WEIGHT,
+    convex_fusion,
+    fused_scores,
+    reciprocal_rank_fusion,
+    standardised_fusion,
+)
 
 PUBLISHED = ("localzero_measures_de", "germanquad_retrieval")
 GRID = (0.0, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.05, 0.06, 0.08, 0.1)
+STANDARD_GRID = (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
 def _ranked(record: dict, fused: list[tuple[int, float]]) -> np.ndarray:
@@ -72,14 +79,27 @@ def evidence(weight: float, dense_only: bool = False):  # noqa: ANN201
     return score
 
 
+def standardised(weight: float):  # noqa: ANN201
+    def score(record: dict) -> np.ndarray:
+        dense_list, keyword_list = _lists(record)
+        cosines = {int(i): float(c) for i, c in zip(record["ids"], record["cos"], strict=True)}
+        return _ranked(record, standardised_fusion(dense_list, keyword_list, cosines, keyword_weight=weight))
+
+    return score
+
+
 def main() -> None:
-    dump: dict[str, list[dict]] = pickle.loads(Path(sys.argv[1]).read_bytes())
+    dump: dict[str, list[dict]] = {}
+    for path in sys.argv[1:]:
+        dump |= pickle.loads(Path(path).read_bytes())
     sets = {name: [r for r in records if r["gain"].any() or r.get("judged")] for name, records in dump.items()}
     halves = {name: max(mean_ndcg(rs, dense), mean_ndcg(rs, keyword)) for name, rs in sets.items()}
     variants = {"dense": dense, "keyword": keyword, "convex min-max 0.8 (old)": convex(0.8), "rrf k=60": rrf}
     for weight in GRID:
         variants[f"evidence w={weight}"] = evidence(weight)
     variants[f"evidence w={KEYWORD_WEIGHT}, dense cand."] = evidence(KEYWORD_WEIGHT, dense_only=True)
+    for weight in STANDARD_GRID:
+        variants[f"standardised a={weight}"] = standardised(weight)
     names = list(sets)
     print(f"nDCG@10 ({', '.join(f'{n}: {len(sets[n])} queries' for n in names)})\n")
     print("| method | " + " | ".join(names) + " |")
@@ -88,16 +108,17 @@ def main() -> None:
         print(f"| {label} | " + " | ".join(f"{mean_ndcg(sets[n], scorer):.4f}" for n in names) + " |")
     # Sets with published figures of today's fusion (README) must not fall below them.
     today = {name: mean_ndcg(rs, convex(0.8)) if name in PUBLISHED else -1.0 for name, rs in sets.items()}
-    chosen, held_out = leave_one_set_out(sets, GRID, evidence, halves, today)
-    print(
-        f"\nchosen on all sets (no set below today's fusion, then the largest smallest margin over the "
-        f"better half): w = {GRID[chosen]}"
-    )
-    print("\nleave-one-set-out (weight chosen on the other sets):\n")
-    print("| held out | weight | nDCG@10 | better half | margin |")
-    print("|---|---|---|---|---|")
-    for held, (weight, value) in held_out.items():
-        print(f"| {held} | {weight} | {value:.4f} | {halves[held]:.4f} | {value - halves[held]:+.4f} |")
+    for family, grid, make, floors in (
+        ("evidence (no published set below today's fusion first)", GRID, evidence, today),
+        (f"standardised (in use: a = {STANDARD_WEIGHT})", STANDARD_GRID, standardised, dict.fromkeys(sets, -1.0)),
+    ):
+        chosen, held_out = leave_one_set_out(sets, grid, make, halves, floors)
+        print(f"\n{family}: chosen on all sets (largest smallest margin over the better half): {grid[chosen]}")
+        print("\nleave-one-set-out (weight chosen on the other sets):\n")
+        print("| held out | weight | nDCG@10 | better half | margin |")
+        print("|---|---|---|---|---|")
+        for held, (weight, value) in held_out.items():
+            print(f"| {held} | {weight} | {value:.4f} | {halves[held]:.4f} | {value - halves[held]:+.4f} |")
 
 
 if __name__ == "__main__":

@@ -96,9 +96,9 @@ def evaluate(
         for mode in modes:
             rankings = {}
             for done, (query_id, vector) in enumerate(zip(query_ids, vectors, strict=True), 1):
-                rankings[query_id], _, _ = searcher.rank(
+                rankings[query_id] = searcher.rank(
                     beir.queries[query_id], mode=mode, depth=3 * _DEPTH, query_vector=vector
-                )
+                ).fused
                 if on_progress:
                     on_progress(mode, done, len(query_ids))
             results[mode] = score_runs(beir, rankings, key_of)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-from index.fusion import KEYWORD_WEIGHT, evidence_fusion
+from index.fusion import evidence_fusion, standardised_fusion
 from index.indexes import IndexSet
 from index.relevance import FLOOR, relevance
 from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
@@ -66,16 +67,22 @@ class Answer:
     reason: str | None = None  # why nothing is quoted, when not answered
 
 
+class Rankings(NamedTuple):
+    """``(passage_id, score)`` lists, best first, and the evidence score behind relevance."""
+
+    fused: list[tuple[int, float]]  # the mode's ranking
+    dense: list[tuple[int, float]]
+    keyword: list[tuple[int, float]]
+    evidence: dict[int, float]  # hybrid only: cosine plus scaled BM25 (index/fusion.py)
+
+
 class Searcher:
     """Runs queries against one catalogue and index set with one embedding model."""
 
-    def __init__(
-        self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, keyword_weight: float = KEYWORD_WEIGHT
-    ) -> None:
+    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
         self.embedder = embedder
-        self.keyword_weight = keyword_weight
 
     def validate(self, query: str, mode: str, limit: int, offset: int, filters: SearchFilters) -> str:
         query = " ".join(query.split())
@@ -124,12 +131,11 @@ class Searcher:
     ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
         # Relevance needs both retrievers' evidence, whatever the mode orders by.
-        fused, dense, keyword = self.rank(
+        fused, dense, keyword, evidence = self.rank(
             query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
         ranked = {"hybrid": fused, "dense": dense, "keyword": keyword}[mode]
-        scores = relevance([score for _, score in fused]).tolist()
-        relevant = dict(zip([item for item, _ in fused], scores, strict=True))
+        relevant = dict(zip(evidence, relevance(list(evidence.values())).tolist(), strict=True))
         page = ranked[offset : offset + limit]
         hits = self._hits(query, page, dense, keyword, relevant)
         matching = sum(1 for item, _ in ranked if relevant.get(item, 0.0) >= FLOOR)
@@ -143,8 +149,8 @@ class Searcher:
         filters: SearchFilters = NO_FILTERS,
         depth: int = _CANDIDATES,
         query_vector: np.ndarray | None = None,
-    ) -> tuple[list, list, list]:
-        """Fused ranking plus each retriever's own, as ``(passage_id, score)`` lists, best first."""
+    ) -> Rankings:
+        """The mode's ranking plus each retriever's own; in hybrid mode also every candidate's evidence."""
         allowed = None
         if not filters.is_empty() or self.catalogue.has_unready():
             allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
@@ -164,10 +170,13 @@ class Searcher:
             if missing:  # keyword-only candidates get their exact cosine from the stored vectors
                 cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
             idf_mass = self.indexes.keywords.idf_mass(query)
-            ranked = evidence_fusion(keyword, cosines, idf_mass, keyword_weight=self.keyword_weight)
-        else:
-            ranked = list(dense or keyword)
-        return ranked, dense, keyword
+            return Rankings(
+                standardised_fusion(dense, keyword, cosines),
+                dense,
+                keyword,
+                dict(evidence_fusion(keyword, cosines, idf_mass)),
+            )
+        return Rankings(list(dense or keyword), dense, keyword, {})
 
     def _hits(
         self,
