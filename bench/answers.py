@@ -16,33 +16,37 @@ import time
 
 from bench.question_sets import answerable, contains_answer, questions_kb, unanswerable
 from kb.core.config import Config
-from kb.service.answering import EMBEDDED_UNITS
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--misses", action="store_true", help="list the answerable questions missed at 1")
-    parser.add_argument("--embedded-units", type=int, default=EMBEDDED_UNITS, help="units embedded per answer")
     args = parser.parse_args()
     kb = questions_kb(Config.from_env())
     kb.answer("Wie binden wir die Gemeinden ein?")  # loads the model
-    first, any_, answered, seconds, missed = 0, 0, 0, [], []
+    first, any_, answered, seconds, missed = {}, {}, 0, [], []
     questions = answerable()
     for q in questions:
         start = time.perf_counter()
-        answer = kb.answer(q["question"], limit=5, embedded_units=args.embedded_units)
+        answer = kb.answer(q["question"], limit=5)
         seconds.append(time.perf_counter() - start)
         texts = [s.text for s in answer.sentences]
         answered += answer.answered
-        first += bool(texts) and contains_answer(q, texts[0])
-        any_ += any(contains_answer(q, t) for t in texts)
+        first.setdefault(q["corpus"], []).append(bool(texts) and contains_answer(q, texts[0]))
+        any_.setdefault(q["corpus"], []).append(any(contains_answer(q, t) for t in texts))
         if not (texts and contains_answer(q, texts[0])):
             missed.append((q["id"], q["question"], texts[:1]))
     silent = sum(not kb.answer(q["question"], limit=5).answered for q in unanswerable())
     n, m = len(questions), len(unanswerable())
     print("| measure | value |\n|---|---|")
-    print(f"| answer acc@1 ({n} questions) | {first / n:.3f} |")
-    print(f"| answer acc@3 | {any_ / n:.3f} |")
+    for corpus in first:
+        print(
+            f"| {corpus}: acc@1 / acc@3 ({len(first[corpus])} questions) | {statistics.mean(first[corpus]):.3f} / "
+            f"{statistics.mean(any_[corpus]):.3f} |"
+        )
+    every_first, every_any = sum(first.values(), []), sum(any_.values(), [])
+    print(f"| answer acc@1 ({n} questions) | {statistics.mean(every_first):.3f} |")
+    print(f"| answer acc@3 | {statistics.mean(every_any):.3f} |")
     print(f"| answerable still answered | {answered / n:.3f} |")
     print(f"| unanswerable left unanswered ({m} questions) | {silent / m:.3f} |")
     print(

@@ -39,7 +39,7 @@ def collect(kb, queries: list[tuple[str, str, bool]], label: Callable[[str, dict
     vectors = kb.embedder.embed_queries([text for _, text, _ in queries])
     records = []
     for (query_id, text, is_answerable), vector in zip(queries, vectors, strict=True):
-        _, dense, keyword, _ = searcher.rank(text, mode="hybrid", depth=DEPTH, query_vector=vector)
+        _, dense, keyword = searcher.rank(text, mode="hybrid", depth=DEPTH, query_vector=vector)
         ids = list(dict.fromkeys([i for i, _ in dense] + [i for i, _ in keyword]))
         bm25 = dict(keyword)
         passages = kb.catalogue.passages_by_id(ids)

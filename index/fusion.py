@@ -6,14 +6,10 @@ Two methods, chosen by measurement (``bench/fusion.py``, README):
 * ``convex_fusion`` – a weighted sum of normalised scores (Bruch, Gai & Ingber 2023, "An
   Analysis of Fusion Functions for Hybrid Retrieval"): unlike RRF it keeps how *much* better a
   hit is, so a dense retriever that is clearly sure is not out-voted by weak keyword matches.
-* ``standardised_fusion`` – the ranking of hybrid search: each retriever's score as a z-score
-  over its own top 100 (Bruch, Gai & Ingber 2023 analyse z-score normalisation), keyword
-  weighted 0.5. How far a hit stands out of its own retriever's list is what is added, so a
-  keyword side that separates its hits sharply counts for more than one with a flat list.
-* ``evidence_fusion`` – raw cosine plus BM25 scaled by the query's idf mass. No score is
-  normalised within the list (min-max throws away how good the best hit really is, and stretches
-  a flat list of weak cosines to 0…1), so this score is comparable across queries and feeds the
-  calibrated relevance (``index/relevance.py``); the ranking does not use it.
+* ``evidence_fusion`` – the default: raw cosine plus BM25 scaled by the query's idf mass. No
+  score is normalised within the list (min-max throws away how good the best hit really is, and
+  stretches a flat list of weak cosines to 0…1), so the fused score is comparable across queries
+  and feeds the calibrated relevance (``index/relevance.py``).
 """
 
 from __future__ import annotations
@@ -55,39 +51,7 @@ def convex_fusion(dense: Ranking, keyword: Ranking, *, dense_weight: float) -> l
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
-KEYWORD_WEIGHT = 0.025  # of the evidence score behind relevance (bench/calibration.py, README)
-STANDARD_WEIGHT = 0.5  # keyword z-score beside dense, chosen across all evaluation sets by bench/fusion.py
-STANDARD_DEPTH = 100  # hits of each list whose scores define its mean and spread
-
-
-def standardised_fusion(
-    dense: Ranking,
-    keyword: Ranking,
-    cosines: Mapping[int, float],
-    *,
-    keyword_weight: float = STANDARD_WEIGHT,
-    depth: int = STANDARD_DEPTH,
-) -> list[tuple[int, float]]:
-    """``z(cosine) + keyword_weight · z(BM25)`` over all candidates (``cosines``), best first.
-
-    Each z-score uses the mean and standard deviation of its own retriever's best ``depth``
-    scores, so the result does not depend on how deep the lists were cut. A candidate the keyword
-    side did not return has BM25 0; a list too short to have a spread adds nothing.
-    """
-    ids = list(cosines)
-    bm25 = dict(keyword)
-    scores = _z(np.fromiter((cosines[i] for i in ids), np.float64, len(ids)), [s for _, s in dense[:depth]])
-    scores += keyword_weight * _z(
-        np.fromiter((bm25.get(i, 0.0) for i in ids), np.float64, len(ids)), [s for _, s in keyword[:depth]]
-    )
-    return sorted(zip(ids, scores.tolist(), strict=True), key=lambda pair: (-pair[1], pair[0]))
-
-
-def _z(values: np.ndarray, reference: Sequence[float]) -> np.ndarray:
-    spread = float(np.std(reference)) if len(reference) > 1 else 0.0
-    if spread == 0.0:
-        return np.zeros(len(values))
-    return (values - float(np.mean(reference))) / spread
+KEYWORD_WEIGHT = 0.025  # chosen across all evaluation sets by bench/fusion.py (README, "Search quality")
 
 
 def fused_scores(cosines: np.ndarray, bm25: np.ndarray, idf_mass: float, *, keyword_weight: float) -> np.ndarray:

@@ -270,6 +270,20 @@ class KeywordIndex:
         searcher = self._current_searcher()
         return float(sum(searcher.idf("text", term) for term in terms))
 
+    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Per text, the share of the query's idf mass whose terms it contains (0 to 1)."""
+        terms = analyze_query(query)
+        searcher = self._current_searcher() if terms else None
+        weights = {term: searcher.idf("text", term) for term in terms} if searcher else {}
+        mass = sum(weights.values())
+        if mass <= 0:
+            return [0.0] * len(texts)
+        shares = []
+        for text in texts:
+            found = set(analyze(text))
+            shares.append(sum(weight for term, weight in weights.items() if term in found) / mass)
+        return shares
+
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
         wanted = set(analyze_query(query))

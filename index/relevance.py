@@ -1,8 +1,8 @@
 """Calibrated relevance: the probability that a hit is relevant, comparable across queries.
 
-Platt scaling (Platt 1999) of the hit's evidence score (raw cosine plus capped, idf-scaled BM25,
-``index/fusion.py``; the hybrid ranking itself uses standardised scores). The evidence score keeps
-its absolute size – nothing is normalised within the list – so a question the documents do not answer gets low relevance on every hit instead of a
+Platt scaling (Platt 1999) of the hit's fused score (raw cosine plus capped, idf-scaled BM25,
+``index/fusion.py``). The fused score keeps its absolute size – nothing is normalised within the
+list – so a question the documents do not answer gets low relevance on every hit instead of a
 best hit at 1.0. Features relative to the query's own list (the gap to its background, the best
 hit's keyword coverage) were measured too and carried worse to unseen sets (README).
 
@@ -24,6 +24,6 @@ FLOOR = 0.06
 
 
 def relevance(fused: np.ndarray, coefficients: tuple[float, float] = COEFFICIENTS) -> np.ndarray:
-    """P(relevant) per hit from its evidence score."""
+    """P(relevant) per hit from its fused score."""
     intercept, slope = coefficients
     return 1.0 / (1.0 + np.exp(-(intercept + slope * np.asarray(fused, dtype=np.float64))))

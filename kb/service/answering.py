@@ -1,10 +1,13 @@
-"""Which sentences of the best passages are quoted as the answer (pure functions).
+"""Which sentences of the best passages are quoted as the answer.
 
 A quotable unit is a sentence, or a list item / slide bullet on a line of its own. A unit that
 leans on the one before („Dort …“, „Diese …“) is quoted together with it, so a quote never
-starts with a reference the reader cannot resolve. Units are scored by their own similarity to
-the question plus the relevance of their passage: a sentence in a passage that answers the
-question beats a look-alike sentence in a passage that does not.
+starts with a reference the reader cannot resolve. A unit's vector is made at ingest in the
+same forward pass as its passage's, from the passage's token vectors inside the unit
+(:func:`embed_with_units`): it is read with its passage and heading around it, and an answer
+embeds nothing but the question. Units are scored by that vector's similarity to the question
+plus how much of the question's keyword weight (idf) they contain; a separate weight for the
+passage's relevance made the first quote worse (bench/answers.py, README).
 """
 
 from __future__ import annotations
@@ -13,13 +16,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from ingest.sentences import split_sentences
+from kb.core.documents import passage_context
+from kb.core.embedding import Embedder
 
 MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
-PASSAGE_WEIGHT = 0.1  # weight of the passage's relevance beside the unit's cosine (bench/answers.py)
-MARGIN = 0.03  # further units are quoted only within this score of the best one
-EMBEDDED_UNITS = 8  # units embedded per answer, the rest is cut by the shortlist (bench/answers.py)
-_BULLET = re.compile(r"\s*[•▪◦‣–]\s+")
+COVERAGE_WEIGHT = 0.1  # of the question's idf share in a unit, beside its cosine (bench/answers.py)
+MARGIN = 0.05  # further units are quoted only within this score of the best one
+_BULLET = re.compile(r"\s*(?:[•▪◦‣]|–(?!\s*\d))\s+")  # a dash before a number is a range („2 – 4 Jahre“)
 # Words that point back to the previous sentence when they open one.
 _LEANS_BACK = re.compile(
     r"(Dort|Dabei|Damit|Dazu|Dafür|Daher|Deshalb|Dadurch|Darin|Davon|Danach|Hier|Diese[rsmn]?|Dies|Er|Sie|Es"
@@ -34,7 +40,10 @@ class Unit:
 
 
 def units(text: str) -> list[Unit]:
-    """Quotable units of a passage text, in order; a unit leaning back includes its predecessor."""
+    """Quotable units of a passage text, in order; a unit leaning back includes its predecessor.
+
+    A question („Wer bezahlt die Karten?“) or a lead-in ending in a colon never answers by itself.
+    """
     pieces: list[tuple[int, int]] = []
     for start, end in split_sentences(text):
         cut = start
@@ -48,7 +57,7 @@ def units(text: str) -> list[Unit]:
     for n, (start, end) in enumerate(pieces):
         if n and leans_back(text[start:end]) and text[pieces[n - 1][0] : pieces[n - 1][1]].rstrip()[-1:] in ".!?:":
             start = pieces[n - 1][0]
-        if len(text[start:end].split()) >= MIN_WORDS:
+        if len(text[start:end].split()) >= MIN_WORDS and text[start:end].rstrip("\"'“”»«)")[-1:] not in "?:":
             found.append(Unit(start, end))
     return found
 
@@ -57,12 +66,27 @@ def leans_back(sentence: str) -> bool:
     return bool(_LEANS_BACK.match(sentence.lstrip("„\"'(")))
 
 
-def shortlist(relevances: Sequence[float], overlaps: Sequence[int], size: int) -> list[int]:
-    """Indexes of the ``size`` units to embed, in their original order: most words shared with
-    the question first, the more relevant passage first among equals (embedding every unit of
-    five passages costs far more than the search itself)."""
-    order = sorted(range(len(relevances)), key=lambda i: (-(relevances[i] + overlaps[i]), i))
-    return sorted(order[:size])
+@dataclass(frozen=True, slots=True)
+class Embedded:
+    """Passage vectors and, per passage, its answer units' spans (in the passage text) and vectors."""
+
+    vectors: np.ndarray
+    unit_spans: list[list[tuple[int, int]]]
+    unit_vectors: list[np.ndarray]
+
+
+def embed_with_units(embedder: Embedder, passages: Sequence[tuple[tuple[str, ...], str]]) -> Embedded:
+    """Embed ``(heading_path, text)`` passages as :func:`passage_context` and their units with them."""
+    contexts, spans, shifted = [], [], []
+    for heading_path, text in passages:
+        context = passage_context(heading_path, text)
+        shift = len(context) - len(text)
+        found = [(u.start, u.end) for u in units(text)]
+        contexts.append(context)
+        spans.append(found)
+        shifted.append([(a + shift, b + shift) for a, b in found])
+    vectors, unit_vectors = embedder.embed_passages_and_spans(contexts, shifted)
+    return Embedded(vectors, spans, unit_vectors)
 
 
 def choose(scores: Sequence[float], texts: Sequence[str], *, limit: int = 3, margin: float = MARGIN) -> list[int]:

@@ -7,14 +7,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from index.fusion import evidence_fusion, standardised_fusion
+from index.fusion import evidence_fusion
 from index.indexes import IndexSet
 from index.relevance import FLOOR, relevance
-from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
+from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.answering import EMBEDDED_UNITS, NOTHING_FOUND, PASSAGE_WEIGHT, choose, shortlist, units
+from kb.service.answering import COVERAGE_WEIGHT, NOTHING_FOUND, choose, embed_with_units
 from kb.service.catalogue import Catalogue
 
 MODES = ("hybrid", "keyword", "dense")
@@ -68,12 +68,11 @@ class Answer:
 
 
 class Rankings(NamedTuple):
-    """``(passage_id, score)`` lists, best first, and the evidence score behind relevance."""
+    """``(passage_id, score)`` lists, best first."""
 
-    fused: list[tuple[int, float]]  # the mode's ranking
+    fused: list[tuple[int, float]]  # the mode's ranking; in hybrid mode the evidence fusion's
     dense: list[tuple[int, float]]
     keyword: list[tuple[int, float]]
-    evidence: dict[int, float]  # hybrid only: cosine plus scaled BM25 (index/fusion.py)
 
 
 class Searcher:
@@ -131,11 +130,12 @@ class Searcher:
     ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
         # Relevance needs both retrievers' evidence, whatever the mode orders by.
-        fused, dense, keyword, evidence = self.rank(
+        fused, dense, keyword = self.rank(
             query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
         ranked = {"hybrid": fused, "dense": dense, "keyword": keyword}[mode]
-        relevant = dict(zip(evidence, relevance(list(evidence.values())).tolist(), strict=True))
+        scores = relevance([score for _, score in fused]).tolist()
+        relevant = dict(zip([item for item, _ in fused], scores, strict=True))
         page = ranked[offset : offset + limit]
         hits = self._hits(query, page, dense, keyword, relevant)
         matching = sum(1 for item, _ in ranked if relevant.get(item, 0.0) >= FLOOR)
@@ -150,7 +150,7 @@ class Searcher:
         depth: int = _CANDIDATES,
         query_vector: np.ndarray | None = None,
     ) -> Rankings:
-        """The mode's ranking plus each retriever's own; in hybrid mode also every candidate's evidence."""
+        """The mode's ranking plus each retriever's own."""
         allowed = None
         if not filters.is_empty() or self.catalogue.has_unready():
             allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
@@ -170,13 +170,8 @@ class Searcher:
             if missing:  # keyword-only candidates get their exact cosine from the stored vectors
                 cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
             idf_mass = self.indexes.keywords.idf_mass(query)
-            return Rankings(
-                standardised_fusion(dense, keyword, cosines),
-                dense,
-                keyword,
-                dict(evidence_fusion(keyword, cosines, idf_mass)),
-            )
-        return Rankings(list(dense or keyword), dense, keyword, {})
+            return Rankings(evidence_fusion(keyword, cosines, idf_mass), dense, keyword)
+        return Rankings(list(dense or keyword), dense, keyword)
 
     def _hits(
         self,
@@ -217,35 +212,32 @@ class Searcher:
         return spans
 
     def answer(
-        self,
-        query: str,
-        *,
-        filters: SearchFilters = NO_FILTERS,
-        limit: int = 5,
-        max_sentences: int = 3,
-        embedded_units: int = EMBEDDED_UNITS,
+        self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 5, max_sentences: int = 3
     ) -> Answer:
         """The best passages and, marked among them, the 1–3 sentences that answer best.
 
         Extractive only: units are quoted verbatim from the passages that clear the relevance
-        floor (none clears it: ``answered`` is False and nothing is quoted). The
-        ``embedded_units`` units sharing most words with the question in the most relevant
-        passages are scored by the model (query prompt against passage prompt) plus their
-        passage's relevance (``kb/answering.py``).
+        floor (none clears it: ``answered`` is False and nothing is quoted). Every unit of those
+        passages is scored by its stored vector against the question plus its share of the
+        question's keywords (``kb/service/answering.py``).
         """
         result = self.search(query, filters=filters, limit=limit)
-        candidates = [(hit, unit) for hit in result.hits if hit.matches for unit in units(hit.passage.text)]
+        matching = [hit for hit in result.hits if hit.matches]
+        if not matching:
+            return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
+        stored = {hit.passage.id: self.indexes.units.units(hit.passage.id) for hit in matching}
+        missing = [hit.passage for hit in matching if stored[hit.passage.id] is None]
+        if missing:  # an index from before stored units: embed these passages now
+            embedded = embed_with_units(self.embedder, [(p.heading_path, p.text) for p in missing])
+            for passage, spans, vectors in zip(missing, embedded.unit_spans, embedded.unit_vectors, strict=True):
+                stored[passage.id] = (spans, vectors)
+        candidates = [(hit, span) for hit in matching for span in stored[hit.passage.id][0]]
         if not candidates:
             return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
-        texts = [hit.passage.text[unit.start : unit.end] for hit, unit in candidates]
-        overlap = [len(self.indexes.keywords.match_terms(result.query, text)) for text in texts]
-        keep = shortlist([hit.relevance for hit, _ in candidates], overlap, embedded_units)
-        candidates, texts = [candidates[i] for i in keep], [texts[i] for i in keep]
+        vectors = np.vstack([stored[hit.passage.id][1] for hit in matching if len(stored[hit.passage.id][0])])
+        texts = [hit.passage.text[a:b] for hit, (a, b) in candidates]
         question = self.embedder.embed_query(result.query)
-        vectors = self.embedder.embed_passages(
-            [passage_context(hit.passage.heading_path, text) for (hit, _), text in zip(candidates, texts, strict=True)]
-        )
-        scores = vectors @ question + PASSAGE_WEIGHT * np.asarray([hit.relevance for hit, _ in candidates])
+        scores = vectors @ question + COVERAGE_WEIGHT * np.asarray(self.indexes.keywords.coverage(result.query, texts))
         sentences = [
             AnswerSentence(
                 texts[i],
