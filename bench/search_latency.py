@@ -43,8 +43,15 @@ def synthetic_vectors(real: np.ndarray, count: int, rng: np.random.Generator) ->
     return mixed / np.linalg.norm(mixed, axis=1, keepdims=True)
 
 
-def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray, levels: tuple[str | None, ...] = (None,)) -> None:
-    """Index ``texts`` as documents of PER_DOCUMENT passages, visibility levels taken in turn."""
+def build(
+    kb: KnowledgeBase,
+    texts: list[str],
+    vectors: np.ndarray,
+    levels: tuple[str | None, ...] = (None,),
+    units: tuple[list, list] | None = None,
+) -> None:
+    """Index ``texts`` as documents of PER_DOCUMENT passages, visibility levels taken in turn
+    (with ``units``, per passage its answer units' spans and vectors are stored too)."""
     for start in range(0, len(texts), PER_DOCUMENT):
         chunk = texts[start : start + PER_DOCUMENT]
         number = start // PER_DOCUMENT
@@ -69,7 +76,10 @@ def build(kb: KnowledgeBase, texts: list[str], vectors: np.ndarray, levels: tupl
                 status="ready",
             )
             stored = kb.catalogue.replace_passages(document_id, drafts)
-        kb.indexes.add(document_id, metadata, stored, vectors[start : start + len(chunk)])
+        chosen = slice(start, start + len(chunk))
+        kb.indexes.add(
+            document_id, metadata, stored, vectors[chosen], *((units[0][chosen], units[1][chosen]) if units else ())
+        )
     kb.indexes.save()
 
 

@@ -34,6 +34,10 @@ class TokenCounter:
         """Content tokens of ``text`` (no <s>, </s> or prompt)."""
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
 
+    def offsets(self, text: str) -> list[tuple[int, int]]:
+        """Character span of every token the model reads for ``text`` (specials: (0, 0))."""
+        return self._tokenizer.encode(text).offsets
+
 
 class Embedder:
     """Dense vectors from the rebuilt model; loads sentence-transformers on first use."""
@@ -85,13 +89,47 @@ class Embedder:
         return self._encode(texts, "query", None)
 
     def embed_passages(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
+        self._check_lengths(texts)
+        return self._encode(texts, "passage", progress)
+
+    def _check_lengths(self, texts: Sequence[str]) -> None:
         for text in texts:
             tokens = self._counter.count(PROMPTS["passage"] + text) + 2
             if tokens > self.max_seq_length:
                 raise ValueError(
                     f"passage of {tokens} tokens exceeds the model's {self.max_seq_length}; split it first"
                 )
-        return self._encode(texts, "passage", progress)
+
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors plus, per passage, one vector per character span of its text.
+
+        One forward pass per passage: a span's vector is the mean of the passage's token vectors
+        inside it, L2-normalised ("late chunking", Günther et al. 2024), so a sentence is read in
+        its passage's context and costs nothing beyond embedding the passage.
+        """
+        self._check_lengths(texts)
+        passages = np.zeros((len(texts), self.dim), np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        shift = len(PROMPTS["passage"])
+        for start in range(0, len(texts), self.batch_size):
+            chosen = order[start : start + self.batch_size]
+            outputs = self.model.encode(
+                [texts[i] for i in chosen],
+                prompt_name="passage",
+                batch_size=self.batch_size,
+                output_value=None,
+                show_progress_bar=False,
+            )
+            for i, output in zip(chosen, outputs, strict=True):
+                vector = output["sentence_embedding"].float().numpy()
+                passages[i] = vector / np.linalg.norm(vector)
+                offsets = np.asarray(self._counter.offsets(PROMPTS["passage"] + texts[i]), np.int64).reshape(-1, 2)
+                tokens = output["token_embeddings"].float().numpy()[: len(offsets)]
+                pooled[i] = _span_means(tokens, offsets - shift, spans[i], self.dim)
+        return passages, pooled
 
     def _encode(self, texts: Sequence[str], prompt: str, progress: Callable[[int], None] | None) -> np.ndarray:
         if not texts:
@@ -111,3 +149,14 @@ class Embedder:
             if progress:
                 progress(min(start + self.batch_size, len(texts)))
         return out
+
+
+def _span_means(tokens: np.ndarray, offsets: np.ndarray, spans: Sequence[tuple[int, int]], dim: int) -> np.ndarray:
+    """L2-normalised mean of the token vectors overlapping each span (offsets relative to the text)."""
+    out = np.zeros((len(spans), dim), np.float32)
+    real = offsets[:, 1] > offsets[:, 0]
+    for n, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 1] > start) & (offsets[:, 0] < end)
+        vector = tokens[inside].mean(axis=0) if inside.any() else tokens[real].mean(axis=0)
+        out[n] = vector / np.linalg.norm(vector)
+    return out

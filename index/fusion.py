@@ -6,11 +6,17 @@ Two methods, chosen by measurement (``bench/fusion.py``, README):
 * ``convex_fusion`` – a weighted sum of normalised scores (Bruch, Gai & Ingber 2023, "An
   Analysis of Fusion Functions for Hybrid Retrieval"): unlike RRF it keeps how *much* better a
   hit is, so a dense retriever that is clearly sure is not out-voted by weak keyword matches.
+* ``evidence_fusion`` – the default: raw cosine plus BM25 scaled by the query's idf mass. No
+  score is normalised within the list (min-max throws away how good the best hit really is, and
+  stretches a flat list of weak cosines to 0…1), so the fused score is comparable across queries
+  and feeds the calibrated relevance (``index/relevance.py``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 Ranking = Sequence[tuple[int, float]]  # (id, score), best first
 
@@ -43,6 +49,37 @@ def convex_fusion(dense: Ranking, keyword: Ranking, *, dense_weight: float) -> l
         for item in dense_norm.keys() | keyword_norm.keys()
     }
     return sorted(fused.items(), key=lambda pair: (-pair[1], pair[0]))
+
+
+KEYWORD_WEIGHT = 0.025  # chosen across all evaluation sets by bench/fusion.py (README, "Search quality")
+
+
+def fused_scores(cosines: np.ndarray, bm25: np.ndarray, idf_mass: float, *, keyword_weight: float) -> np.ndarray:
+    """``cosine + keyword_weight · min(1, BM25 / idf_mass)`` per candidate (BM25 0 where keyword missed it).
+
+    The idf mass (sum of the query terms' idf) is about what a passage matching every query term
+    scores: a bound that depends on the query, not on the list, so a passage matching one common
+    word of a long question gets little, however weak the rest of the list is (Bruch, Gai &
+    Ingber 2023 normalise by theoretical bounds for the same reason). Capped at 1: matching every
+    term is full keyword evidence. The cosine stays raw, so the score keeps its absolute meaning.
+    """
+    share = np.asarray(bm25, dtype=np.float64) / idf_mass if idf_mass > 0 else np.zeros(len(bm25))
+    return np.asarray(cosines, dtype=np.float64) + keyword_weight * np.minimum(share, 1.0)
+
+
+def evidence_fusion(
+    keyword: Ranking, cosines: Mapping[int, float], idf_mass: float, *, keyword_weight: float = KEYWORD_WEIGHT
+) -> list[tuple[int, float]]:
+    """Fuse the exact cosines of all candidates (``cosines``) with their keyword scores; best first."""
+    ids = list(cosines)
+    bm25 = dict(keyword)
+    scores = fused_scores(
+        np.fromiter((cosines[i] for i in ids), np.float64, len(ids)),
+        np.fromiter((bm25.get(i, 0.0) for i in ids), np.float64, len(ids)),
+        idf_mass,
+        keyword_weight=keyword_weight,
+    )
+    return sorted(zip(ids, scores.tolist(), strict=True), key=lambda pair: (-pair[1], pair[0]))
 
 
 def _min_max(ranking: Ranking) -> dict[int, float]:

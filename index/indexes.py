@@ -13,6 +13,7 @@ import numpy as np
 
 from index.keyword import KeywordEntry, KeywordIndex
 from index.manifest import Manifest
+from index.units import Span, UnitIndex
 from index.vector import VectorIndex
 from kb.core.access import DEFAULT_VISIBILITY
 from kb.core.documents import Metadata, Passage
@@ -20,7 +21,7 @@ from kb.core.errors import IndexMismatch
 
 
 class IndexSet:
-    """FAISS and Whoosh indexes under ``folder``, with a manifest naming the model."""
+    """FAISS and Whoosh indexes and the answer units' vectors under ``folder``, with a manifest naming the model."""
 
     def __init__(self, folder: Path, *, model_id: str, dim: int, ann_threshold: int) -> None:
         self.folder = folder
@@ -33,6 +34,7 @@ class IndexSet:
         self._loaded_manifest = self._manifest_stamp()
         self.vectors = VectorIndex(dim, self.vector_path, ann_threshold=ann_threshold)
         self.keywords = KeywordIndex(folder / "keyword")
+        self.units = UnitIndex(dim, folder / "units.npy")
         self._pending_deletions: list[int] = []  # documents to drop from the keyword index at save()
         self._pending_entries: list[KeywordEntry] = []  # keyword entries to add at save()
 
@@ -54,13 +56,24 @@ class IndexSet:
         """True when another writer saved the indexes after this set loaded them."""
         return self._manifest_stamp() != self._loaded_manifest
 
-    def add(self, document_id: int, metadata: Metadata, passages: Sequence[Passage], vectors: np.ndarray) -> None:
-        """Add passages; their keyword entries are written with the next :meth:`save`."""
+    def add(
+        self,
+        document_id: int,
+        metadata: Metadata,
+        passages: Sequence[Passage],
+        vectors: np.ndarray,
+        unit_spans: Sequence[Sequence[Span]] | None = None,
+        unit_vectors: Sequence[np.ndarray] | None = None,
+    ) -> None:
+        """Add passages (and their answer units); keyword entries are written with the next :meth:`save`."""
         self.vectors.add([p.id for p in passages], vectors)
+        if unit_spans is not None and unit_vectors is not None:
+            self.units.add([p.id for p in passages], unit_spans, unit_vectors)
         self._pending_entries += [keyword_entry(p, document_id, metadata) for p in passages]
 
     def remove(self, document_id: int, passage_ids: Sequence[int]) -> None:
         self.vectors.remove(passage_ids)
+        self.units.remove(passage_ids)
         self._pending_entries = [e for e in self._pending_entries if e.document_id != document_id]
         self._pending_deletions.append(document_id)
 
@@ -69,6 +82,7 @@ class IndexSet:
         self.keywords.apply(self._pending_deletions, self._pending_entries)
         self._pending_deletions, self._pending_entries = [], []
         self.vectors.save()
+        self.units.save()
         self._write_manifest()
 
     def replace_keyword_entries(self, entries: Sequence[KeywordEntry]) -> None:

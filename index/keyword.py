@@ -261,6 +261,29 @@ class KeywordIndex:
         # grown by many commits and the same passages rebuilt in one.
         return sorted(((int(hit["passage_id"]), float(hit.score)) for hit in results), key=lambda h: (-h[1], h[0]))
 
+    def idf_mass(self, query: str) -> float:
+        """Sum of the query terms' idf in the text field: the scale of a BM25 score that matches
+        every term once, so BM25 can be compared across queries (cf. Bruch, Gai & Ingber 2023)."""
+        terms = analyze_query(query)
+        if not terms:
+            return 0.0
+        searcher = self._current_searcher()
+        return float(sum(searcher.idf("text", term) for term in terms))
+
+    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Per text, the share of the query's idf mass whose terms it contains (0 to 1)."""
+        terms = analyze_query(query)
+        searcher = self._current_searcher() if terms else None
+        weights = {term: searcher.idf("text", term) for term in terms} if searcher else {}
+        mass = sum(weights.values())
+        if mass <= 0:
+            return [0.0] * len(texts)
+        shares = []
+        for text in texts:
+            found = set(analyze(text))
+            shares.append(sum(weight for term, weight in weights.items() if term in found) / mass)
+        return shares
+
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
         wanted = set(analyze_query(query))

@@ -181,13 +181,14 @@ class Splitter:
 
 
 def _join(units: list[_Unit]) -> str:
-    """Sentences joined by spaces; a line break where a block ends without a sentence end.
+    """Sentences joined by spaces; a line break where a unit ends without a sentence end.
 
-    Keeps list items, table rows and the cards of a photographed pinboard on lines of their own.
+    Keeps list items, slide bullets, table rows and the cards of a photographed pinboard on lines
+    of their own (a unit without end punctuation was ended by a line break).
     """
     parts = [units[0].text]
     for previous, unit in itertools.pairwise(units):
-        new_line = unit.block != previous.block and not _ENDS_SENTENCE.search(previous.text)
+        new_line = not _ENDS_SENTENCE.search(previous.text)
         parts.append(("\n" if new_line else " ") + unit.text)
     return "".join(parts)
 

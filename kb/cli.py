@@ -266,9 +266,8 @@ def _echo_hit(number: int, hit: dict) -> None:
         if hit["ocr_confidence"] is not None
         else ""
     )
-    click.echo(
-        click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}; Score {hit['score']:.3f}{ocr})"
-    )
+    relevance = f"; Relevanz {hit['relevance'] * 100:.0f} %" if hit["relevance"] is not None else ""
+    click.echo(click.style(f"{number}. {hit['title']}", bold=True) + f"  ({hit['citation']}{relevance}{ocr})")
     if hit["heading"]:
         click.echo("   " + " › ".join(hit["heading"]))
     if hit["near_duplicates"]:
@@ -286,7 +285,6 @@ def search(
     ctx: click.Context, query: str, mode: str, offset: int, as_json: bool, limit: int, **options: object
 ) -> None:
     """Passagen zu Stichwörtern oder einer Frage finden."""
-
     result = open_knowledge_base(ctx).search(query, filters=_filters(options), mode=mode, limit=limit, offset=offset)
     data = search_json(result, offset)
     if as_json:
@@ -294,7 +292,12 @@ def search(
         return
     if not data["hits"]:
         click.echo("Keine Treffer. Tipp: andere Wörter versuchen oder Filter lockern.")
-    for number, hit in enumerate(data["hits"], offset + 1):
+    click.echo(f"{data['matching']} passende Treffer\n")
+    weaker = False
+    for number, (found, hit) in enumerate(zip(result.hits, data["hits"], strict=True), offset + 1):
+        if not found.matches and not weaker:
+            click.echo(click.style("Weniger passend:", bold=True))
+            weaker = True
         _echo_hit(number, hit)
 
 
@@ -309,8 +312,11 @@ def ask(ctx: click.Context, question: str, as_json: bool, limit: int, **options:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    if not data["answer"]:
-        click.echo("Dazu steht nichts in der Wissensbasis.")
+    if not data["answered"]:
+        click.echo("Dazu steht nichts in den Dokumenten.")
+        click.echo(click.style("Was Sie tun können:", bold=True))
+        for step in data["next_steps"]:
+            click.echo(f"  – {step}")
         return
     click.echo(click.style("Antwort (Zitate):", bold=True))
     for sentence in data["answer"]:

@@ -39,6 +39,15 @@ class HashingEmbedder:
                 raise ValueError(f"passage of {self.count_tokens(text)} tokens exceeds {self.max_passage_tokens}")
         return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        units = [
+            np.stack([self._vector(text[a:b]) for a, b in found]) if found else np.zeros((0, self.dim), np.float32)
+            for text, found in zip(texts, spans, strict=True)
+        ]
+        return self.embed_passages(texts), units
+
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dim, np.float32)
         for word in re.findall(r"\w+", text.lower()):

@@ -130,7 +130,7 @@ def answer() -> Response:
     wanted = search_request(request.args, default_limit=5)
     with server().reading(viewer()) as kb:
         found = kb.answer(wanted.query, limit=wanted.limit, filters=wanted.filters)
-    if not any(hit.matches for hit in found.hits):
+    if not found.answered:
         server().note(UNANSWERED, wanted.query, wanted.filters, None)
     data = answer_json(found)
     for document in data["documents"]:

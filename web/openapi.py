@@ -195,6 +195,7 @@ _SCHEMAS = {
             "highlight",
             "highlights",
             "score",
+            "relevance",
             "ranks",
             "citation",
             "page",
@@ -215,7 +216,14 @@ _SCHEMAS = {
                 "description": "Matching terms as [start, end] character offsets into text",
                 "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
             },
-            "score": {"type": "number"},
+            "score": {"type": "number", "description": "Fused score that orders the list"},
+            "relevance": {
+                "type": ["number", "null"],
+                "minimum": 0,
+                "maximum": 1,
+                "description": "Calibrated probability that the passage is relevant, comparable across queries; "
+                "hits below the relevance floor are 'weniger passend' and never quoted; null for similar passages",
+            },
             "ranks": {
                 "type": "object",
                 "properties": {"dense": _NULLABLE_INT, "keyword": _NULLABLE_INT},
@@ -258,22 +266,33 @@ _SCHEMAS = {
     },
     "SearchResult": {
         "type": "object",
-        "required": ["query", "mode", "filters", "offset", "candidates", "hits"],
+        "required": ["query", "mode", "filters", "offset", "candidates", "matching", "hits"],
         "properties": {
             "query": {"type": "string"},
             "mode": {"type": "string", "enum": ["hybrid", "keyword", "dense"]},
             "filters": _ref("Filters"),
             "offset": {"type": "integer"},
             "candidates": {"type": "integer"},
+            "matching": {"type": "integer", "description": "Candidates whose relevance clears the floor"},
             "hits": {"type": "array", "items": _ref("Hit")},
         },
     },
     "Answer": {
         "type": "object",
-        "required": ["query", "answer", "documents"],
+        "required": ["query", "answered", "answer", "documents"],
         "properties": {
             "query": {"type": "string"},
             "filters": _ref("Filters"),
+            "answered": {
+                "type": "boolean",
+                "description": "false: no passage clears the relevance floor, so nothing is quoted (answer is empty)",
+            },
+            "reason": {**_NULLABLE_STRING, "description": "Why nothing is quoted, when answered is false"},
+            "next_steps": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "What to try instead, when answered is false",
+            },
             "answer": {
                 "type": "array",
                 "items": {

@@ -91,7 +91,7 @@ def search() -> ResponseReturnValue:
             answer = None
             if is_question(query) and wanted.offset == 0:
                 answer = kb.answer(wanted.query, filters=wanted.filters, limit=5)
-            if wanted.offset == 0 and not any(hit.matches for hit in result.hits):
+            if wanted.offset == 0 and not result.matching:  # nothing clears the relevance floor
                 server().note(UNANSWERED, wanted.query, wanted.filters, account())
             facets = facet_counts(kb, wanted.filters)
         except InvalidQuery as error:
@@ -108,7 +108,7 @@ def search() -> ResponseReturnValue:
         facets=facets,
         args=args,
         result=result,
-        answer=answer if answer and answer.sentences else None,
+        answer=answer,
         offset=wanted.offset,
         page_size=PAGE_SIZE,
         page_url=lambda offset: url_for("ui.search", **_with(args, offset=offset)),

@@ -35,3 +35,10 @@ class Embedder(Protocol):
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """(n, dim) float32; raises ValueError for a passage over the model's limit."""
         ...
+
+    def embed_passages_and_spans(
+        self, texts: Sequence[str], spans: Sequence[Sequence[tuple[int, int]]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Passage vectors as :meth:`embed_passages`, plus per passage one L2-normalised vector
+        per ``(start, end)`` character span of its text (the answer units), read in context."""
+        ...

@@ -96,7 +96,7 @@ def evaluate(
         for mode in modes:
             rankings = {}
             for done, (query_id, vector) in enumerate(zip(query_ids, vectors, strict=True), 1):
-                ranked, _, _ = searcher.rank(beir.queries[query_id], mode=mode, depth=3 * _DEPTH, query_vector=vector)
+                ranked = searcher.rank(beir.queries[query_id], mode=mode, depth=3 * _DEPTH, query_vector=vector).fused
                 rankings[query_id] = searcher.collapse(ranked)  # as users see it: copies once
                 if on_progress:
                     on_progress(mode, done, len(query_ids))

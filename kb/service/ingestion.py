@@ -16,17 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from ingest import load, supported
 from ingest.metadata import detect_metadata, read_sidecar
 from ingest.ocr import OcrSettings
 from ingest.text import text_document
 from kb.core.access import COUNTY
-from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft, passage_context
+from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft
 from kb.core.errors import DiskFull, IngestError, KbError
 from kb.core.files import atomic_path, file_sha256, is_disk_full
 from kb.core.vocabulary import canonical_county
+from kb.service.answering import Embedded, embed_with_units
 
 if TYPE_CHECKING:
     from kb.service.knowledge import KnowledgeBase
@@ -174,7 +173,7 @@ class Ingestion:
             drafts = self.kb.splitter.split(loaded.blocks)
             if not drafts:
                 raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
-            vectors = self.kb.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
+            embedded = embed_with_units(self.kb.embedder, [(d.heading_path, d.text) for d in drafts])
         except KbError as error:
             return self._failed(path, shown, source_key, error, given)
         except Exception as error:  # a loader library's bug must not abort the batch
@@ -184,7 +183,7 @@ class Ingestion:
             return self._failed(path, shown, source_key, unexpected, given)
 
         keep_original(path, digest, self.config.originals_dir)
-        document_id, passages = self.store(source_key, digest, file_name, loaded, metadata, drafts, vectors, existing)
+        document_id, passages = self.store(source_key, digest, file_name, loaded, metadata, drafts, embedded, existing)
         self._waiting.append(document_id)
         return FileResult(
             shown,
@@ -203,9 +202,9 @@ class Ingestion:
             loaded = text_document(title, text)
             drafts = self.kb.splitter.split(loaded.blocks)
             if drafts:
-                vectors = self.kb.embedder.embed_passages([passage_context(d.heading_path, d.text) for d in drafts])
+                embedded = embed_with_units(self.kb.embedder, [(d.heading_path, d.text) for d in drafts])
                 existing = self.kb.catalogue.find_by_source(key)
-                document_id, _ = self.store(key, key, key, loaded, Metadata(title=title), drafts, vectors, existing)
+                document_id, _ = self.store(key, key, key, loaded, Metadata(title=title), drafts, embedded, existing)
                 self._waiting.append(document_id)
             if on_progress:
                 on_progress(done, len(items))
@@ -218,7 +217,7 @@ class Ingestion:
         loaded: LoadedDocument,
         metadata: Metadata,
         drafts: Sequence[PassageDraft],
-        vectors: np.ndarray,
+        embedded: Embedded,
         existing: DocumentRecord | None,
     ) -> tuple[int, list[Passage]]:
         """Write a document's passages to the catalogue (pending), with their near-duplicate
@@ -243,7 +242,7 @@ class Ingestion:
             duplicates.add(passages)
         if existing:
             indexes.remove(document_id, old_ids)
-        indexes.add(document_id, metadata, passages, vectors)
+        indexes.add(document_id, metadata, passages, embedded.vectors, embedded.unit_spans, embedded.unit_vectors)
         return document_id, passages
 
     def flush(self) -> None:

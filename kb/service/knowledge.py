@@ -11,9 +11,10 @@ from index.model import ensure_model
 from ingest.splitter import Splitter
 from kb.core.access import Access
 from kb.core.config import Config
-from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters, passage_context
+from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
+from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
@@ -297,10 +298,17 @@ class KnowledgeBase:
         batch = 256
         for start in range(0, len(passages), batch):
             chunk = passages[start : start + batch]
-            vectors = embedder.embed_passages([passage_context(p.heading_path, p.text) for p in chunk])
+            embedded = embed_with_units(embedder, [(p.heading_path, p.text) for p in chunk])
             for document_id in dict.fromkeys(p.document_id for p in chunk):
                 mine = [i for i, p in enumerate(chunk) if p.document_id == document_id]
-                indexes.add(document_id, documents[document_id].metadata, [chunk[i] for i in mine], vectors[mine])
+                indexes.add(
+                    document_id,
+                    documents[document_id].metadata,
+                    [chunk[i] for i in mine],
+                    embedded.vectors[mine],
+                    [embedded.unit_spans[i] for i in mine],
+                    [embedded.unit_vectors[i] for i in mine],
+                )
             if on_progress:
                 on_progress(min(start + batch, len(passages)), len(passages))
         indexes.save()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
+from kb.service.answering import NEXT_STEPS
 from kb.service.duplicates import Copy
 from kb.service.experience import CountyExperience
 from kb.service.network import CountyProfile
@@ -106,6 +107,7 @@ def hit_json(hit: Hit) -> dict:
         "ocr_confidence": p.ocr_confidence,
         "highlights": [list(span) for span in hit.highlights],
         "score": round(hit.score, 6),
+        "relevance": None if hit.relevance is None else round(hit.relevance, 4),
         "ranks": {"dense": hit.dense_rank, "keyword": hit.keyword_rank},
         "citation": citation(d, p.page_start, p.page_end),
         "near_duplicates": copies_json(hit.near_duplicates, d),
@@ -176,6 +178,7 @@ def search_json(result: SearchResult, offset: int = 0) -> dict:
         "filters": filters_json(result.filters),
         "offset": offset,
         "candidates": result.candidates,
+        "matching": result.matching,
         "hits": [hit_json(hit) for hit in result.hits],
     }
 
@@ -199,6 +202,9 @@ def answer_json(answer: Answer) -> dict:
     return {
         "query": answer.query,
         "filters": filters_json(answer.filters),
+        "answered": answer.answered,
+        "reason": answer.reason,
+        "next_steps": [] if answer.answered else list(NEXT_STEPS),
         "answer": [
             {
                 "text": s.text,

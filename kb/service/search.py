@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
-from index.fusion import convex_fusion
+from index.fusion import evidence_fusion
 from index.indexes import IndexSet
-from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters, passage_context
+from index.relevance import FLOOR, relevance
+from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
+from kb.service.answering import COVERAGE_WEIGHT, NOTHING_FOUND, choose, embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.duplicates import Copy, copies_of
 
 MODES = ("hybrid", "keyword", "dense")
 MAX_LIMIT = 100
-DENSE_WEIGHT = 0.8  # chosen on the evaluation sets (README, bench/fusion.py)
 _CANDIDATES = 100  # per retriever, before fusion
 SAME_COUNTY_PENALTY = 0.05  # cosine; about the gap between a close and a loose paraphrase
 
@@ -31,12 +33,11 @@ class Hit:
     keyword_rank: int | None
     highlights: list[tuple[int, int]]  # (start, end) offsets of matching terms in passage.text
     near_duplicates: list[Copy] = field(default_factory=list)  # the same text elsewhere, as far as visible
+    relevance: float | None = None  # calibrated P(relevant), comparable across queries (index/relevance.py)
 
     @property
     def matches(self) -> bool:
-        """Whether the evidence for this hit clears a floor: the keyword search found its terms in
-        the passage (dense similarity alone has no absolute floor: it ranks every passage)."""
-        return self.keyword_rank is not None
+        return self.relevance is not None and self.relevance >= FLOOR
 
 
 @dataclass(slots=True)
@@ -46,6 +47,7 @@ class SearchResult:
     filters: SearchFilters
     hits: list[Hit]
     candidates: int  # how many passages either retriever returned before the limit, copies counted once
+    matching: int = 0  # how many of them clear the relevance floor
 
 
 @dataclass(slots=True)
@@ -63,18 +65,25 @@ class Answer:
     sentences: list[AnswerSentence]
     hits: list[Hit]
     filters: SearchFilters = field(default_factory=SearchFilters)
+    answered: bool = True
+    reason: str | None = None  # why nothing is quoted, when not answered
+
+
+class Rankings(NamedTuple):
+    """``(passage_id, score)`` lists, best first."""
+
+    fused: list[tuple[int, float]]  # the mode's ranking; in hybrid mode the evidence fusion's
+    dense: list[tuple[int, float]]
+    keyword: list[tuple[int, float]]
 
 
 class Searcher:
     """Runs queries against one catalogue and index set with one embedding model."""
 
-    def __init__(
-        self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, dense_weight: float = DENSE_WEIGHT
-    ) -> None:
+    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
         self.embedder = embedder
-        self.dense_weight = dense_weight
 
     def validate(self, query: str, mode: str, limit: int, offset: int, filters: SearchFilters) -> str:
         query = " ".join(query.split())
@@ -122,15 +131,19 @@ class Searcher:
         self, query: str, *, filters: SearchFilters = NO_FILTERS, mode: str = "hybrid", limit: int = 10, offset: int = 0
     ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
-        ranked, dense, keyword = self.rank(
-            query, mode=mode, filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
+        # Relevance needs both retrievers' evidence, whatever the mode orders by.
+        fused, dense, keyword = self.rank(
+            query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
         )
-        ranked = self.collapse(ranked)
-        hits = self._hits(query, ranked[offset : offset + limit], dense, keyword)
+        ranked = self.collapse({"hybrid": fused, "dense": dense, "keyword": keyword}[mode])
+        scores = relevance([score for _, score in fused]).tolist()
+        relevant = dict(zip([item for item, _ in fused], scores, strict=True))
+        hits = self._hits(query, ranked[offset : offset + limit], dense, keyword, relevant)
         copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)
         for hit in hits:
             hit.near_duplicates = copies.get(hit.passage.id, [])
-        return SearchResult(query, mode, filters, hits, len(ranked))
+        matching = sum(1 for item, _ in ranked if relevant.get(item, 0.0) >= FLOOR)
+        return SearchResult(query, mode, filters, hits, len(ranked), matching)
 
     def collapse(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """One passage per near-duplicate group: its best ranked.
@@ -158,8 +171,8 @@ class Searcher:
         filters: SearchFilters = NO_FILTERS,
         depth: int = _CANDIDATES,
         query_vector: np.ndarray | None = None,
-    ) -> tuple[list, list, list]:
-        """Fused ranking plus each retriever's own, as ``(passage_id, score)`` lists, best first."""
+    ) -> Rankings:
+        """The mode's ranking plus each retriever's own."""
         allowed = None
         if not filters.is_empty() or self.catalogue.has_unready():
             allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
@@ -174,12 +187,22 @@ class Searcher:
                 permitted = set(allowed.tolist())
                 keyword = [(i, s) for i, s in keyword if i in permitted]
         if mode == "hybrid":
-            ranked = convex_fusion(dense, keyword, dense_weight=self.dense_weight)
-        else:
-            ranked = list(dense or keyword)
-        return ranked, dense, keyword
+            cosines = dict(dense)
+            missing = [i for i, _ in keyword if i not in cosines]
+            if missing:  # keyword-only candidates get their exact cosine from the stored vectors
+                cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
+            idf_mass = self.indexes.keywords.idf_mass(query)
+            return Rankings(evidence_fusion(keyword, cosines, idf_mass), dense, keyword)
+        return Rankings(list(dense or keyword), dense, keyword)
 
-    def _hits(self, query: str, page: list[tuple[int, float]], dense: list, keyword: list) -> list[Hit]:
+    def _hits(
+        self,
+        query: str,
+        page: list[tuple[int, float]],
+        dense: list,
+        keyword: list,
+        relevant: dict[int, float] | None = None,
+    ) -> list[Hit]:
         dense_rank = {item: rank for rank, (item, _) in enumerate(dense, 1)}
         keyword_rank = {item: rank for rank, (item, _) in enumerate(keyword, 1)}
         passages = self.catalogue.passages_by_id([item for item, _ in page])
@@ -197,6 +220,7 @@ class Searcher:
                     dense_rank.get(item),
                     keyword_rank.get(item),
                     self.highlights(query, passage.text),
+                    (relevant or {}).get(item),
                 )
             )
         return hits
@@ -214,35 +238,37 @@ class Searcher:
     ) -> Answer:
         """The best passages and, marked among them, the 1–3 sentences that answer best.
 
-        Extractive only: sentences are quoted verbatim from the passages, scored by the same
-        model (query prompt against passage prompt) that ranks the passages.
+        Extractive only: units are quoted verbatim from the passages that clear the relevance
+        floor (none clears it: ``answered`` is False and nothing is quoted). Every unit of those
+        passages is scored by its stored vector against the question plus its share of the
+        question's keywords (``kb/service/answering.py``).
         """
-        from ingest.sentences import split_sentences
-
         result = self.search(query, filters=filters, limit=limit)
-        candidates: list[tuple[str, Hit, int]] = []
-        for hit in result.hits:
-            text = hit.passage.text
-            candidates += [(text[a:b], hit, a) for a, b in split_sentences(text) if len(text[a:b].split()) >= 4]
+        matching = [hit for hit in result.hits if hit.matches]
+        if not matching:
+            return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
+        stored = {hit.passage.id: self.indexes.units.units(hit.passage.id) for hit in matching}
+        missing = [hit.passage for hit in matching if stored[hit.passage.id] is None]
+        if missing:  # an index from before stored units: embed these passages now
+            embedded = embed_with_units(self.embedder, [(p.heading_path, p.text) for p in missing])
+            for passage, spans, vectors in zip(missing, embedded.unit_spans, embedded.unit_vectors, strict=True):
+                stored[passage.id] = (spans, vectors)
+        candidates = [(hit, span) for hit in matching for span in stored[hit.passage.id][0]]
         if not candidates:
-            return Answer(result.query, [], result.hits, filters)
+            return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
+        vectors = np.vstack([stored[hit.passage.id][1] for hit in matching if len(stored[hit.passage.id][0])])
+        texts = [hit.passage.text[a:b] for hit, (a, b) in candidates]
         question = self.embedder.embed_query(result.query)
-        vectors = self.embedder.embed_passages(
-            [passage_context(hit.passage.heading_path, sentence) for sentence, hit, _ in candidates]
-        )
-        scores = vectors @ question
-        order = np.argsort(-scores)
-        best = float(scores[order[0]])
-        chosen = [int(i) for i in order[:max_sentences] if scores[i] >= best - 0.03]
+        scores = vectors @ question + COVERAGE_WEIGHT * np.asarray(self.indexes.keywords.coverage(result.query, texts))
         sentences = [
             AnswerSentence(
-                candidates[i][0],
+                texts[i],
                 float(scores[i]),
-                candidates[i][1].passage.id,
-                candidates[i][1].document.id,
-                candidates[i][1].passage.page_at(candidates[i][2]),
+                candidates[i][0].passage.id,
+                candidates[i][0].document.id,
+                candidates[i][0].passage.page_at(candidates[i][1][0]),
             )
-            for i in chosen
+            for i in choose(scores.tolist(), texts, limit=max_sentences)
         ]
         return Answer(result.query, sentences, result.hits, filters)
 
