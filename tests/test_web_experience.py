@@ -14,14 +14,14 @@ from tests.test_web_access_rules import World
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    world = World(tmp_path, fake_embedder)
+def world(tmp_path, embedder) -> World:  # what clears the relevance floor is the real model's judgement
+    world = World(tmp_path, embedder)
     folder = tmp_path / "more"
     folder.mkdir()
     (folder / "energie-moorbach.md").write_text(
         "# Energiemanagement\n\nDer Kreis berät die Gemeinden beim Energiemanagement ihrer Schulen.", "utf-8"
     )
-    kb = KnowledgeBase(world.config, embedder=fake_embedder)
+    kb = KnowledgeBase(world.config, embedder=embedder)
     given = Metadata(county=OTHER, topics=["Energie"], visibility="public")
     assert not kb.ingest([folder], metadata=given).failed
     kb.close()

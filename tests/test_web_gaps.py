@@ -17,8 +17,8 @@ from tests.test_web_ui import csrf_token
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    return World(tmp_path, fake_embedder)
+def world(tmp_path, embedder) -> World:  # what clears the relevance floor is the real model's judgement
+    return World(tmp_path, embedder)
 
 
 def records(world: World) -> list[dict]:

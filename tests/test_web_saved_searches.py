@@ -30,8 +30,8 @@ WORD = "Fahrradstraßen"
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    return World(tmp_path, fake_embedder)
+def world(tmp_path, embedder) -> World:  # what clears the relevance floor is the real model's judgement
+    return World(tmp_path, embedder)
 
 
 def save_search(client, query: str, **filters: str):

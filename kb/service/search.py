@@ -220,7 +220,7 @@ class Searcher:
                     dense_rank.get(item),
                     keyword_rank.get(item),
                     self.highlights(query, passage.text),
-                    (relevant or {}).get(item),
+                    relevance=(relevant or {}).get(item),
                 )
             )
         return hits
