@@ -167,8 +167,10 @@ def experience() -> Response:
     if not query and not topic:
         raise InvalidQuery("Bitte 'q' (eine Frage) oder 'topic' (ein Handlungsfeld) angeben.")
     filters = dataclasses.replace(search_filters(request.args), topics=())
-    counties = server().experience(viewer(), query, topic, filters)
-    return jsonify(experience_json(query, topic, counties))
+    data = experience_json(query, topic, server().experience(viewer(), query, topic, filters))
+    for county in data["counties"]:
+        county["best"] = [with_html_highlight(hit) for hit in county["best"]]
+    return jsonify(data)
 
 
 @bp.get("/counties/<county>")
