@@ -88,6 +88,12 @@ def sign_in(page, start: str) -> None:
     page.get_by_role("button", name="Anmelden").click()
 
 
+def unfold_weaker_hits(page) -> None:
+    """Open „Weniger passend“ (hits below the relevance floor), as a reader who wants them all would."""
+    for summary in page.locator("details.weaker > summary").all():
+        summary.click()
+
+
 def serious_violations(page, name: str) -> list[dict]:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -115,6 +121,7 @@ def test_officer_searches_filters_and_opens_a_citation(page):
     page.get_by_label("Landkreis Talheim-Ost").check()
     page.get_by_role("button", name="Filter anwenden").click()
     page.wait_for_load_state()
+    unfold_weaker_hits(page)
     cites = page.locator("ol.hits .cite a").all_inner_texts()
     assert cites and all(c.startswith("Landkreis Talheim-Ost") for c in cites)
     page.screenshot(path=ARTIFACTS / "3-filtered.png", full_page=True)
@@ -123,6 +130,7 @@ def test_officer_searches_filters_and_opens_a_citation(page):
     page.get_by_label("Landkreis Hohenwalde").check()
     page.get_by_role("button", name="Filter anwenden").click()
     page.wait_for_load_state()
+    unfold_weaker_hits(page)
     citation = page.locator("ol.hits .cite a[href*='#page=']").first
     href = citation.get_attribute("href")
     assert "/original#page=" in href
@@ -206,6 +214,7 @@ def test_a_hit_opens_the_pdf_at_its_pages_with_the_passage_highlighted(fake_web_
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(base_url=address, locale="de-DE")  # the app's CSP applies
         page.goto("/?q=Abschnitt+Dachpacht+Pendlerrouten+Umsetzung&mode=keyword")
+        unfold_weaker_hits(page)  # the stand-in embedder's scores fall below the relevance floor
         crossing = page.locator("ol.hits > li").filter(has=page.locator(".cite", has_text=re.compile(r"S\. \d+–\d+")))
         first_page, last_page = map(int, re.search(r"S\. (\d+)–(\d+)", crossing.first.inner_text()).groups())
         crossing.first.get_by_role("link", name=re.compile("^Im Dokument zeigen")).click()
@@ -277,3 +286,35 @@ def test_the_network_pages_are_accessible(page, server: str, web_config: Config)
     assert found == {name: [] for name in pages}
     page.goto(pages["erfahrung"])
     assert "Erika Muster" in page.locator("ol.experience").inner_text()
+
+
+@pytest.fixture
+def copied_config(web_config: Config, embedder, tmp_path: Path) -> Config:
+    """The samples plus the Moorschutz note copied into another county's document with its own header."""
+    from kb.core.documents import Metadata
+    from kb.service import KnowledgeBase
+
+    original = (ROOT / "samples" / "notiz-moorschutz-birkenau-sued.md").read_text("utf-8")
+    copy = tmp_path / "moorschutz-uebernommen.md"
+    copy.write_text("# Übernommen aus dem Nachbarkreis\n\n" + original.split("\n", 1)[1], "utf-8")
+    kb = KnowledgeBase(web_config, embedder=embedder)
+    assert not kb.ingest([copy], metadata=Metadata(county="Landkreis Moorbach", visibility="public")).failed
+    kb.close()
+    return web_config
+
+
+def test_answers_say_nothing_below_the_floor_and_copies_are_shown_once(page, copied_config: Config):
+    """Screenshots for issue 16: a question the documents do not answer, one they answer, and a hit
+    whose near-duplicate in another county is named instead of listed again."""
+    page.goto("/?q=Wie+funktioniert+ein+Quantencomputer%3F")
+    assert "Dazu steht nichts in den Dokumenten" in page.locator("main").inner_text()
+    assert serious_violations(page, "unbeantwortet") == []
+    page.screenshot(path=ARTIFACTS / "16-unbeantwortet.png", full_page=True)
+    page.goto("/?q=Wie+viel+Geld+hat+der+Klimaschutzfonds+in+Hohenwalde%3F")
+    assert "250.000 Euro" in page.locator("section.answer").inner_text()
+    page.screenshot(path=ARTIFACTS / "16-beantwortet.png", full_page=True)
+    page.goto("/?q=Moorschutz+Wiedervernässung")
+    copies = page.locator("p.near-duplicates").first
+    assert "fast gleich auch in" in copies.inner_text()
+    assert serious_violations(page, "fast-gleich") == []
+    page.screenshot(path=ARTIFACTS / "16-fast-gleich.png", full_page=True)
