@@ -12,13 +12,9 @@ for them, unseen for real_public_de (never fitted on).
 
 from __future__ import annotations
 
-import argparse
-import pickle
-from pathlib import Path
-
 import numpy as np
 
-from bench.calibration import fit_sets, rows
+from bench.calibration import dump_and_fit_sets, fit_sets
 from index.fusion import KEYWORD_WEIGHT, fused_scores
 from index.relevance import FLOOR, relevance
 
@@ -36,13 +32,7 @@ def best_relevance(records: list[dict], coefficients: tuple[float, ...]) -> np.n
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("dump", type=Path)
-    parser.add_argument("--fit", default="localzero_measures_de,germanquad_retrieval,questions")
-    args = parser.parse_args()
-    dump: dict[str, list[dict]] = pickle.loads(args.dump.read_bytes())
-    data = {name: rows(records) for name, records in dump.items()}
-    fitting = [n for n in args.fit.split(",") if n in data]
+    dump, data, fitting = dump_and_fit_sets(__doc__.split("\n\n")[0])
     print(f"floor in use: {FLOOR}\n")
     shares: dict[float, list[float]] = {floor: [] for floor in FLOORS}
     print("| set | questions | floor | answerable answered | unanswerable left unanswered |")

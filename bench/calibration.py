@@ -69,14 +69,22 @@ def reliability(p: np.ndarray, y: np.ndarray) -> tuple[list[tuple[str, int, floa
     return table, float(ece)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def dump_and_fit_sets(description: str) -> tuple[dict[str, list[dict]], dict[str, tuple], list[str]]:
+    """The command line of the calibration benches: a candidate dump and the sets to fit on.
+
+    Returns the dump's records, their (features, labels) rows per set, and the sets to fit.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("dump", type=Path)
     parser.add_argument("--fit", default="localzero_measures_de,germanquad_retrieval,questions")
     args = parser.parse_args()
     dump: dict[str, list[dict]] = pickle.loads(args.dump.read_bytes())
     data = {name: rows(records) for name, records in dump.items()}
-    fitting = [n for n in args.fit.split(",") if n in data]
+    return dump, data, [n for n in args.fit.split(",") if n in data]
+
+
+def main() -> None:
+    dump, data, fitting = dump_and_fit_sets(__doc__.split("\n\n")[0])
     held_p, held_y = [], []
     print("| held out | hits | ECE | log loss |")
     print("|---|---|---|---|")
