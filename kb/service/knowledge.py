@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -52,10 +53,8 @@ class KnowledgeBase:
     @property
     def indexes(self) -> IndexSet:
         if self._indexes is None:
-            if not self.config.index_dir.exists():  # a new data directory starts with generation 1
-                first = new_generation(self.config.index_dir)
-                first.mkdir(parents=True)
-                publish(self.config.index_dir, first)
+            if not self.config.index_dir.exists():
+                self._link_a_generation()
             self._indexes = IndexSet(
                 self.config.index_dir,
                 model_id=self.embedder.model_id,
@@ -67,6 +66,29 @@ class KnowledgeBase:
             if self.catalogue.has_unsigned():
                 self._upgrade_duplicates()
         return self._indexes
+
+    def _link_a_generation(self) -> None:
+        """Give a data directory without an ``index`` link one: generation 1 for a new directory.
+
+        Where generations exist, a writer is switching them (an older layout's plain folder is
+        renamed, then linked): the link is back within moments. If it is not (that writer died
+        between the two steps, or the link points at a deleted folder), the newest generation is
+        linked. Never a new empty generation beside existing ones: readers would lose the index.
+        """
+        link = self.config.index_dir
+        for _ in range(100):
+            generations = sorted(g for g in link.parent.glob(f"{link.name}-*") if g.is_dir())
+            if link.exists() or not generations:
+                break
+            time.sleep(0.05)
+        if link.exists():
+            return
+        if generations:
+            publish(link, generations[-1])
+            return
+        first = new_generation(link)
+        first.mkdir(parents=True)
+        publish(link, first)
 
     @property
     def splitter(self) -> Splitter:
