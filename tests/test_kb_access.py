@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import sqlite3
+import threading
 
 import pytest
 from click.testing import CliRunner
@@ -113,6 +114,25 @@ def _downgrade(data) -> None:
     keywords = index.open_dir(str(data / "index" / "keyword"))
     keywords.remove_field("visibility")
     keywords.optimize()  # rewrites the segments without the field's stored values
+
+
+def test_an_ingest_as_the_first_write_on_an_older_data_directory_upgrades_it_and_finishes(tmp_path, fake_embedder):
+    """The ingest holds the write lock when loading the indexes runs their upgrade, itself a write
+    (it used to wait for its own lock for ever)."""
+    config = make_config(tmp_path / "data", ocr=False)
+    build(config.data_dir, fake_embedder, config)
+    _downgrade(config.data_dir)
+    new = tmp_path / "neu"
+    new.mkdir()
+    (new / "okapi.md").write_text("# Okapiplan\n\nDer Kreis berät die Gemeinden.\n", "utf-8")
+    knowledge = KnowledgeBase(config, embedder=fake_embedder)
+    reports = []
+    writer = threading.Thread(target=lambda: reports.append(knowledge.ingest([new])), daemon=True)
+    writer.start()
+    writer.join(120)
+    assert reports and reports[0].count("added") == 1
+    assert knowledge.check().ok, knowledge.check().lines()
+    knowledge.close()
 
 
 def test_an_older_data_directory_upgrades_in_place(tmp_path, fake_embedder):

@@ -446,7 +446,7 @@ class Catalogue:
         return found
 
     def unsigned_passages(self) -> list[Passage]:
-        """Passages (of any status) without a stored signature: from before migration 5."""
+        """Passages (of any status) without a stored signature: from before near-duplicate detection."""
         rows = self._db.execute(
             f"SELECT {_PASSAGE_COLUMNS} FROM passages WHERE id NOT IN (SELECT passage_id FROM passage_signatures) "
             "ORDER BY document_id, ordinal"

@@ -38,6 +38,7 @@ class KnowledgeBase:
         self._embedder = embedder
         self._indexes: IndexSet | None = None
         self._searcher: Searcher | None = None
+        self._signatures_checked = False
 
     def close(self) -> None:
         self.catalogue.close()
@@ -63,8 +64,10 @@ class KnowledgeBase:
             )
             if self._indexes.keywords.needs_visibility:
                 self._upgrade_keywords()
-            if self.catalogue.has_unsigned():
-                self._upgrade_duplicates()
+            if not self._signatures_checked:  # once: from here on every stored passage is signed
+                self._signatures_checked = True
+                if self.catalogue.has_unsigned():
+                    self._upgrade_duplicates()
         return self._indexes
 
     def _link_a_generation(self) -> None:
@@ -278,9 +281,10 @@ class KnowledgeBase:
         return report
 
     @writing
+    @writing
     def _upgrade_duplicates(self) -> None:
         """Sign the passages from before near-duplicate detection and group them (no model needed)."""
-        unsigned = self.catalogue.unsigned_passages()
+        unsigned = self.catalogue.unsigned_passages()  # none if another process upgraded meanwhile
         by_document: dict[int, list[Passage]] = {}
         for passage in unsigned:
             by_document.setdefault(passage.document_id, []).append(passage)
