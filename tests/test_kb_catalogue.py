@@ -45,6 +45,25 @@ def test_new_catalogue_has_the_latest_schema_in_wal_mode(tmp_path: Path):
     assert mode == "wal"
 
 
+def _open_and_close(path: str) -> str | None:
+    try:
+        Catalogue(Path(path)).close()
+    except sqlite3.Error as error:
+        return repr(error)
+    return None
+
+
+def test_processes_opening_a_new_catalogue_at_once_all_succeed(tmp_path: Path):
+    """Two `kb` commands started together on a fresh data directory: neither fails with
+    "database is locked" while the other switches the new file to WAL and migrates it."""
+    import multiprocessing
+
+    paths = [str(tmp_path / f"c{round_}.sqlite3") for round_ in range(40) for _ in range(6)]
+    with multiprocessing.get_context("fork").Pool(6) as pool:
+        errors = [error for error in pool.map(_open_and_close, paths, chunksize=1) if error]
+    assert errors == []
+
+
 def test_a_catalogue_from_a_newer_version_is_refused(tmp_path: Path):
     path = tmp_path / "c.sqlite3"
     Catalogue(path).close()
