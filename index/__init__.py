@@ -1,1 +1,1 @@
-"""Derived, rebuildable search indexes: dense vectors (FAISS) and keywords (Whoosh)."""
+"""Derived, rebuildable search indexes: dense vectors (FAISS) and keywords (Tantivy)."""

@@ -21,7 +21,7 @@ from kb.core.errors import IndexMismatch
 
 
 class IndexSet:
-    """FAISS and Whoosh indexes and the answer units' vectors under ``folder``, with a manifest naming the model."""
+    """FAISS and Tantivy indexes and the answer units' vectors under ``folder``, with a manifest naming the model."""
 
     def __init__(self, folder: Path, *, model_id: str, dim: int, ann_threshold: int) -> None:
         self.folder = folder
@@ -78,7 +78,7 @@ class IndexSet:
         self._pending_deletions.append(document_id)
 
     def save(self) -> None:
-        """Commit the keyword changes in one Whoosh commit, then save the vectors and the manifest."""
+        """Commit the keyword changes in one commit, then save the vectors and the manifest."""
         self.keywords.apply(self._pending_deletions, self._pending_entries)
         self._pending_deletions, self._pending_entries = [], []
         self.vectors.save()

@@ -1,27 +1,28 @@
-"""Keyword index (Whoosh, BM25F) with German analysis. The only module that imports whoosh.
+"""Keyword index (Tantivy, BM25) with German analysis. The only module that imports tantivy.
 
 Analysis: words are lower-cased, stopwords dropped, umlauts and ß folded ("Wärme" = "Waerme" =
 "Warme", "Straße" = "Strasse"), stemmed (Snowball German) and split into their compound parts
-(CharSplit, Tuggener 2016), which are indexed at the same position as the whole word, so
-"Konzept" finds "Klimaschutzkonzept" and "Wärmeplanung" finds "Kommunale Wärmeplanung".
+(CharSplit, Tuggener 2016), which are indexed beside the whole word, so "Konzept" finds
+"Klimaschutzkonzept" and "Wärmeplanung" finds "Kommunale Wärmeplanung". The analysis runs here in
+Python at index and query time; Tantivy receives the terms joined by spaces in fields it splits
+on whitespace. Whoosh did the same analysis before; it was replaced because walking postings in
+Python cannot meet the latency goals at 100k–1M passages (README, "Keyword engine").
 """
 
 from __future__ import annotations
 
+import math
 import re
+import shutil
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from whoosh import index
-from whoosh import query as q
-from whoosh.analysis import Token, Tokenizer
-from whoosh.fields import ID, KEYWORD, NUMERIC, TEXT, Schema
-from whoosh.lang import stopwords_for_language
+import tantivy
 
-from kb.core.access import DEFAULT_VISIBILITY
+from kb.core.access import COUNTY, DEFAULT_VISIBILITY, LEVELS
 from kb.core.documents import NO_FILTERS, SearchFilters
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
@@ -29,7 +30,8 @@ _FOLD = [("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe"
 _MIN_COMPOUND = 8  # shorter words are rarely compounds worth splitting
 _MIN_PART = 4  # "Gemein|den" is no split: both parts need four letters
 _MIN_SPLIT_SCORE = -0.55  # CharSplit's score of a plausible split (own check on climate vocabulary)
-_TEXT_FIELDS = {"text": 1.0, "heading": 1.5, "title": 1.2}
+_TEXT_FIELDS = {"text": 1.0, "heading": 1.5, "title": 1.2}  # field boosts
+_WRITER_HEAP = 256 * 1024 * 1024  # bytes the writer buffers before it flushes a segment
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +50,8 @@ class KeywordEntry:
 
 @lru_cache(maxsize=1)
 def _stopwords() -> frozenset[str]:
-    return frozenset(stopwords_for_language("de"))
+    # the Snowball German list, as Whoosh shipped it (whoosh.lang.stopwords, BSD)
+    return frozenset(Path(__file__).with_name("stopwords_de.txt").read_text("utf-8").split())
 
 
 @lru_cache(maxsize=1)
@@ -65,9 +68,14 @@ def _fold(word: str) -> str:
 
 
 @lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(_fold(word))
+
+
+@lru_cache(maxsize=200_000)
 def word_terms(word: str) -> tuple[str, ...]:
     """Index terms of one lower-cased word: its stem, then the stems of its compound parts."""
-    stem = _stemmer().stemWord(_fold(word))
+    stem = _stem(word)
     return (stem, *(p for p in _compound_parts(word) if p != stem))
 
 
@@ -85,7 +93,7 @@ def _compound_parts(word: str, depth: int = 0) -> tuple[str, ...]:
     head, tail = head.lower(), tail.lower()
     stems = []
     for part in (head, tail):
-        stems.append(_stemmer().stemWord(_fold(part)))
+        stems.append(_stem(part))
         stems.extend(_compound_parts(part, depth + 1))
     return tuple(dict.fromkeys(stems))
 
@@ -109,71 +117,51 @@ def analyze_query(text: str) -> list[str]:
 
     A query word matches a compound in the index through the compound's parts ("Konzept" finds
     "Klimaschutzkonzept"); query words are not split themselves, so a wrong split of a query word
-    (CharSplit reads "Kommunen" as "Komm|unen") cannot pull in unrelated passages.
+    (CharSplit reads "Kommunen" as "Komm|unen") cannot pull in unrelated passages. Nor is the
+    split computed: it costs milliseconds for each word not seen before.
     """
-    return list(dict.fromkeys(word_terms(word)[0] for word, _, _ in tokens(text)))
+    return list(dict.fromkeys(_stem(word) for word, _, _ in tokens(text)))
 
 
-class GermanTokenizer(Tokenizer):
-    """Whoosh tokenizer emitting :func:`word_terms` of every word (parts at the word's position)."""
-
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        mode="",
-        **kwargs,
-    ):
-        token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for position, (word, start, end) in enumerate(tokens(value), start_pos):
-            for term in word_terms(word):
-                token.text = term
-                token.boost = 1.0
-                token.stopped = False
-                if positions:
-                    token.pos = position
-                if chars:
-                    token.startchar, token.endchar = start_char + start, start_char + end
-                yield token
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("passage_id", indexed=True, fast=True)
+    builder.add_integer_field("document_id", indexed=True)
+    for field in _TEXT_FIELDS:  # pre-analysed terms; BM25 needs frequencies, not positions
+        builder.add_text_field(field, tokenizer_name="whitespace", index_option="freq")
+    for field in ("county", "doc_type", "topics", "visibility"):
+        builder.add_text_field(field, tokenizer_name="raw", index_option="basic")
+    builder.add_integer_field("year", indexed=True, fast=True)
+    return builder.build()
 
 
-def _schema() -> Schema:
-    analyzer = GermanTokenizer()
-    return Schema(
-        passage_id=ID(stored=True, unique=True),
-        document_id=ID,
-        text=TEXT(analyzer=analyzer),
-        title=TEXT(analyzer=analyzer, field_boost=_TEXT_FIELDS["title"]),
-        heading=TEXT(analyzer=analyzer, field_boost=_TEXT_FIELDS["heading"]),
-        county=ID,
-        doc_type=ID,
-        topics=KEYWORD(commas=True, lowercase=True),
-        year=NUMERIC(int, bits=16, signed=False),
-        visibility=ID(stored=True),
-    )
+def _is_whoosh(path: Path) -> bool:
+    """An index an earlier version wrote with Whoosh (its table of contents is ``_MAIN_<n>.toc``)."""
+    return not (path / "meta.json").exists() and any(path.glob("_MAIN_*.toc"))
 
 
 class KeywordIndex:
-    """A Whoosh index in ``path``. Writers are serialised; readers see the last commit."""
+    """A Tantivy index in ``path``. Writers are serialised; readers see the last commit.
+
+    A commit is atomic (Tantivy publishes a new ``meta.json`` by rename): a crash leaves the
+    previous commit readable. A folder holding a Whoosh index of an earlier version is not read:
+    ``needs_visibility`` is then True, and the first :meth:`add_visibility_field` (under the
+    caller's write lock) replaces it by an empty Tantivy index that the caller fills from the
+    catalogue, as for an index from before visibility levels.
+    """
 
     def __init__(self, path: Path) -> None:
         path.mkdir(parents=True, exist_ok=True)
         self.path = path
-        if index.exists_in(str(path)):
-            self._index = index.open_dir(str(path))
-            # written before visibility (issue 12): its entries lack the field until rewritten
-            self.needs_visibility = "visibility" not in self._index.schema
-        else:
-            self._index = index.create_in(str(path), _schema())
-            self.needs_visibility = False
+        self._schema = _schema()
         self._write_lock = threading.Lock()
-        self._searcher = None
-        self._search_lock = threading.Lock()
+        self.needs_visibility = _is_whoosh(path)
+        self._index = None if self.needs_visibility else self._open()
+
+    def _open(self) -> tantivy.Index:
+        index = tantivy.Index(self._schema, str(self.path), reuse=True)
+        index.config_reader("Manual")  # reloaded after own commits; others' via the manifest
+        return index
 
     def add(self, entries: Sequence[KeywordEntry], *, replace: bool = False) -> None:
         """Index passages; ``replace`` overwrites entries whose passage ids are already indexed."""
@@ -182,99 +170,106 @@ class KeywordIndex:
     def apply(
         self, deleted_documents: Sequence[int], entries: Sequence[KeywordEntry], *, replace: bool = False
     ) -> None:
-        """Delete documents, then add entries, in one commit.
-
-        New passages are plainly added: ``update_document`` would search every segment for an
-        old version of each entry, which makes a large index slow to grow.
-        """
+        """Delete documents, then add entries, in one commit."""
         if not deleted_documents and not entries:
             return
         with self._write_lock:
-            writer = self._index.writer(limitmb=256)
-            for document_id in deleted_documents:
-                writer.delete_by_term("document_id", str(document_id))
-            put = writer.update_document if replace else writer.add_document
-            for e in entries:
-                put(
-                    passage_id=str(e.passage_id),
-                    document_id=str(e.document_id),
-                    text=e.text,
-                    title=e.title,
-                    heading=e.heading,
-                    county=(e.county or "").lower(),
-                    doc_type=(e.doc_type or "").lower(),
-                    topics=",".join(t.lower() for t in e.topics),
-                    year=e.year if e.year is not None else 0,
-                    visibility=e.visibility,
-                )
-            writer.commit()
-        with self._search_lock:
-            self._searcher = None  # reopened on the next search; a search under way keeps the old one
+            if self._index is None:
+                raise RuntimeError(f"{self.path} holds a Whoosh index: call add_visibility_field() first")
+            writer = self._index.writer(_WRITER_HEAP, 1)
+            try:
+                for document_id in deleted_documents:
+                    writer.delete_documents_by_term("document_id", int(document_id))
+                for e in entries:
+                    if replace:
+                        writer.delete_documents_by_term("passage_id", e.passage_id)
+                    writer.add_document(_document(e))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            writer.wait_merging_threads()
+            self._index.reload()
 
     def delete_documents(self, document_ids: Sequence[int]) -> None:
         self.apply(document_ids, ())
 
     def add_visibility_field(self) -> None:
-        """Give an index of an older schema the visibility field (callers then rewrite its entries)."""
+        """Make a folder of an earlier engine (Whoosh) an empty Tantivy index; callers then
+        rewrite its entries. Another process may have done it already: its index is kept."""
         with self._write_lock:
-            self._index = index.open_dir(str(self.path))  # another process may have added it
-            if "visibility" not in self._index.schema:
-                self._index.add_field("visibility", ID(stored=True))
-                self._index = index.open_dir(str(self.path))
+            if _is_whoosh(self.path):
+                for item in self.path.iterdir():
+                    shutil.rmtree(item) if item.is_dir() else item.unlink()
+            if self._index is None:
+                self._index = self._open()
             self.needs_visibility = False
-        with self._search_lock:
-            self._searcher = None
 
-    def _current_searcher(self):
-        """The searcher, reopened after this object's own commits.
-
-        Another process's commits are not looked for here (listing the index folder on every
-        search is costly): the knowledge base reloads its indexes when the manifest changes.
-        """
-        with self._search_lock:
-            if self._searcher is None:
-                self._searcher = self._index.searcher()
-            return self._searcher
+    def _searcher(self) -> tantivy.Searcher | None:
+        return None if self._index is None else self._index.searcher()
 
     def count(self) -> int:
-        return self._current_searcher().doc_count()
+        searcher = self._searcher()
+        return searcher.num_docs if searcher else 0
+
+    def _ids(self, searcher: tantivy.Searcher, query: tantivy.Query) -> list[int]:
+        hits = searcher.search(query, max(1, searcher.num_docs), count=False).hits
+        return searcher.fast_field_values("passage_id", [address for _, address in hits])
 
     def passage_ids(self) -> set[int]:
-        searcher = self._current_searcher()
-        return {int(fields["passage_id"]) for fields in searcher.all_stored_fields()}
+        searcher = self._searcher()
+        if not searcher or not searcher.num_docs:
+            return set()
+        return set(self._ids(searcher, tantivy.Query.all_query()))
 
     def visibilities(self) -> dict[int, str | None]:
         """Passage id -> the visibility its entry is filtered by (None: the entry has none)."""
-        searcher = self._current_searcher()
-        return {int(f["passage_id"]): f.get("visibility") for f in searcher.all_stored_fields()}
+        searcher = self._searcher()
+        if not searcher or not searcher.num_docs:
+            return {}
+        found: dict[int, str | None] = dict.fromkeys(self._ids(searcher, tantivy.Query.all_query()))
+        for level in LEVELS:
+            for item in self._ids(searcher, tantivy.Query.term_query(self._schema, "visibility", level)):
+                found[item] = level
+        return found
 
     def search(self, query: str, *, filters: SearchFilters = NO_FILTERS, limit: int = 100) -> list[tuple[int, float]]:
-        """``(passage_id, BM25F score)`` best first; filters are part of the Whoosh query."""
+        """``(passage_id, BM25 score)`` best first; filters are part of the Tantivy query."""
         terms = analyze_query(query)
-        if not terms:
+        searcher = self._searcher()
+        if not terms or limit <= 0 or searcher is None:
             return []
-        searcher = self._current_searcher()
-        clauses = [q.Term(field, term) for field in _TEXT_FIELDS for term in terms]
-        results = searcher.search(q.Or(clauses), limit=limit, filter=_filter_query(filters), terms=False, optimize=True)
-        # Equal scores are ordered by passage id: Whoosh orders them by its internal document
-        # numbers, which segment merges reshuffle, so rankings would differ between an index
-        # grown by many commits and the same passages rebuilt in one.
-        return sorted(((int(hit["passage_id"]), float(hit.score)) for hit in results), key=lambda h: (-h[1], h[0]))
+        wanted = _terms_query(self._schema, terms)
+        restrict = _filter_query(self._schema, filters)
+        if restrict is not None:
+            wanted = tantivy.Query.boolean_query(
+                [(tantivy.Occur.Must, wanted), (tantivy.Occur.Must, tantivy.Query.const_score_query(restrict, 0.0))]
+            )
+        hits = searcher.search(wanted, limit, count=False).hits
+        ids = searcher.fast_field_values("passage_id", [address for _, address in hits])
+        # Equal scores are ordered by passage id, as a rebuilt index and a grown one order them alike.
+        return sorted(((int(i), float(score)) for i, (score, _) in zip(ids, hits, strict=True)), key=_best_first)
+
+    def _idf(self, searcher: tantivy.Searcher, term: str) -> float:
+        """Tantivy's BM25 idf of ``term`` in the text field (what its scores are built from)."""
+        total = searcher.num_docs
+        frequency = searcher.doc_freq("text", term)
+        return math.log(1 + (total - frequency + 0.5) / (frequency + 0.5)) if total else 0.0
 
     def idf_mass(self, query: str) -> float:
         """Sum of the query terms' idf in the text field: the scale of a BM25 score that matches
         every term once, so BM25 can be compared across queries (cf. Bruch, Gai & Ingber 2023)."""
         terms = analyze_query(query)
-        if not terms:
+        searcher = self._searcher() if terms else None
+        if searcher is None:
             return 0.0
-        searcher = self._current_searcher()
-        return float(sum(searcher.idf("text", term) for term in terms))
+        return float(sum(self._idf(searcher, term) for term in terms))
 
     def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
         """Per text, the share of the query's idf mass whose terms it contains (0 to 1)."""
         terms = analyze_query(query)
-        searcher = self._current_searcher() if terms else None
-        weights = {term: searcher.idf("text", term) for term in terms} if searcher else {}
+        searcher = self._searcher() if terms else None
+        weights = {term: self._idf(searcher, term) for term in terms} if searcher else {}
         mass = sum(weights.values())
         if mass <= 0:
             return [0.0] * len(texts)
@@ -292,24 +287,56 @@ class KeywordIndex:
         return [(start, end) for word, start, end in tokens(text) if wanted.intersection(word_terms(word))]
 
 
-def _filter_query(filters: SearchFilters) -> q.Query | None:
+def _best_first(hit: tuple[int, float]) -> tuple[float, int]:
+    return -hit[1], hit[0]
+
+
+def _document(e: KeywordEntry) -> tantivy.Document:
+    doc = tantivy.Document()
+    doc.add_integer("passage_id", e.passage_id)
+    doc.add_integer("document_id", e.document_id)
+    for field, value in (("text", e.text), ("title", e.title), ("heading", e.heading)):
+        if value:
+            doc.add_text(field, " ".join(analyze(value)))
+    doc.add_text("county", (e.county or "").lower())
+    doc.add_text("doc_type", (e.doc_type or "").lower())
+    for topic in e.topics:
+        doc.add_text("topics", topic.lower())
+    doc.add_text("visibility", e.visibility)
+    doc.add_integer("year", e.year if e.year is not None else 0)
+    return doc
+
+
+def _terms_query(schema: tantivy.Schema, terms: list[str]) -> tantivy.Query:
+    """Any term in any text field; a field's boost weighs its BM25 score."""
+    clauses = []
+    for field, boost in _TEXT_FIELDS.items():
+        for term in terms:
+            clause = tantivy.Query.term_query(schema, field, term)
+            clauses.append((tantivy.Occur.Should, clause if boost == 1.0 else tantivy.Query.boost_query(clause, boost)))
+    return tantivy.Query.boolean_query(clauses)
+
+
+def _filter_query(schema: tantivy.Schema, filters: SearchFilters) -> tantivy.Query | None:
     if filters.is_empty():
         return None
     clauses = []
     if filters.access is not None:
-        visible: list[q.Query] = [q.Term("visibility", level) for level in filters.access.levels]
+        visible = [tantivy.Query.term_set_query(schema, "visibility", list(filters.access.levels))]
         if filters.access.county:
-            own = q.Term("county", filters.access.county.lower())
-            visible.append(q.And([q.Term("visibility", "county"), own]))
-        clauses.append(q.Or(visible))
-    for field, values in (
-        ("county", filters.counties),
-        ("doc_type", filters.doc_types),
-        ("topics", filters.topics),
-        ("document_id", filters.document_ids),
-    ):
+            own = [
+                (tantivy.Occur.Must, tantivy.Query.term_query(schema, "visibility", COUNTY)),
+                (tantivy.Occur.Must, tantivy.Query.term_query(schema, "county", filters.access.county.lower())),
+            ]
+            visible.append(tantivy.Query.boolean_query(own))
+        clauses.append(tantivy.Query.boolean_query([(tantivy.Occur.Should, v) for v in visible]))
+    for field, values in (("county", filters.counties), ("doc_type", filters.doc_types), ("topics", filters.topics)):
         if values:
-            clauses.append(q.Or([q.Term(field, str(v).lower()) for v in values]))
+            clauses.append(tantivy.Query.term_set_query(schema, field, [str(v).lower() for v in values]))
+    if filters.document_ids:
+        clauses.append(tantivy.Query.term_set_query(schema, "document_id", [int(v) for v in filters.document_ids]))
     if filters.year_from is not None or filters.year_to is not None:
-        clauses.append(q.NumericRange("year", filters.year_from, filters.year_to))
-    return q.And(clauses)
+        clauses.append(
+            tantivy.Query.range_query(schema, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to)
+        )
+    return tantivy.Query.boolean_query([(tantivy.Occur.Must, c) for c in clauses])

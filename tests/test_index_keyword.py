@@ -1,4 +1,4 @@
-"""The Whoosh keyword index with German analysis."""
+"""The keyword index (Tantivy) with German analysis, on real Tantivy indexes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from index.keyword import KeywordEntry, KeywordIndex, analyze
+from index.keyword import KeywordEntry, KeywordIndex, analyze, analyze_query
+from kb.core.access import Access
 from kb.core.documents import SearchFilters
 
 
@@ -83,3 +84,131 @@ def test_highlight_spans_cover_whole_words_with_umlauts(index: KeywordIndex):
 def test_decompounding_does_not_invent_short_junk_parts():
     assert "den" not in analyze("Gemeinden") and analyze("Gemeinden") == ["gemeind"]
     assert {"klimaschutz", "konzept"} <= set(analyze("Klimaschutzkonzept"))
+
+
+def test_query_words_are_folded_and_stemmed_like_the_indexed_words_but_not_split():
+    assert analyze_query("Wärmeplanung") == analyze_query("Waermeplanung") == analyze_query("Warmeplanung")
+    assert analyze_query("Straße") == analyze_query("Strasse") == analyze("Straße")
+    assert analyze_query("Klimaschutzkonzept") == ["klimaschutzkonzept"]  # the whole word only
+    assert analyze("Klimaschutzkonzept")[0] == "klimaschutzkonzept"  # indexed: the word, then its parts
+    assert analyze_query("die Gemeinden und der Kreis") == ["gemeind", "kreis"]  # stopwords dropped
+
+
+def test_commits_persist_and_replace_overwrites_one_passage(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    index.add([entry(1, "Radverkehr für Pendler"), entry(2, "Wärmeplanung im Kreis")])
+    index.add([entry(1, "Moorschutz am Stausee")], replace=True)
+    reopened = KeywordIndex(tmp_path / "keyword")
+    assert reopened.passage_ids() == {1, 2} and reopened.count() == 2
+    assert ids(reopened.search("Moorschutz")) == [1] and reopened.search("Pendler") == []
+
+
+def test_scores_favour_title_and_heading_matches(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    plain = KeywordEntry(1, 1, "Förderung für Photovoltaik auf Dächern", "Merkblatt", "Kapitel", None, None, (), None)
+    titled = KeywordEntry(2, 2, "Förderung für Anlagen auf Dächern", "Photovoltaik", "Kapitel", None, None, (), None)
+    headed = KeywordEntry(3, 3, "Förderung für Anlagen auf Dächern", "Merkblatt", "Photovoltaik", None, None, (), None)
+    index.add([plain, titled, headed])
+    assert ids(index.search("Photovoltaik"))[2] == 1  # boosted fields first: heading 1.5, title 1.2, text 1
+
+
+def test_access_filter_shows_open_levels_and_only_the_own_countys_internal_entries(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    index.add(
+        [
+            KeywordEntry(1, 1, "Deichbau", "", "", "Landkreis Moorbach", None, (), None, "public"),
+            KeywordEntry(2, 2, "Deichbau", "", "", "Landkreis Moorbach", None, (), None, "network"),
+            KeywordEntry(3, 3, "Deichbau", "", "", "Landkreis Moorbach", None, (), None, "county"),
+            KeywordEntry(4, 4, "Deichbau", "", "", "Landkreis Talheim-Ost", None, (), None, "county"),
+        ]
+    )
+    assert set(ids(index.search("Deichbau"))) == {1, 2, 3, 4}
+    assert ids(index.search("Deichbau", filters=SearchFilters(access=Access(("public",))))) == [1]
+    member = SearchFilters(access=Access(("public", "network"), "Landkreis Moorbach"))
+    assert set(ids(index.search("Deichbau", filters=member))) == {1, 2, 3}
+    both = SearchFilters(access=Access(("public", "network"), "Landkreis Moorbach"), year_from=2030)
+    assert index.search("Deichbau", filters=both) == []  # every filter holds at once
+    assert index.visibilities() == {1: "public", 2: "network", 3: "county", 4: "county"}
+
+
+def test_rewriting_a_document_replaces_its_entries_and_deleting_one_leaves_the_others(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    index.add([entry(1, "Moorschutz", document_id=5), entry(2, "Moorschutz", document_id=5), entry(3, "Moorschutz")])
+    index.apply([5], [entry(7, "Auenschutz", document_id=5)])
+    assert index.passage_ids() == {3, 7}
+    assert ids(index.search("Moorschutz")) == [3] and ids(index.search("Auenschutz")) == [7]
+    index.delete_documents([3])
+    assert index.passage_ids() == {7} and index.count() == 1
+
+
+def test_scores_are_bm25_and_idf_mass_bounds_a_one_field_match(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    index.add([entry(i, text) for i, text in enumerate(["Moorschutz am Deich", "Deich", "Radweg", "Radweg"], 1)])
+    mass = index.idf_mass("Moorschutz Deich")
+    hits = dict(index.search("Moorschutz Deich"))
+    assert set(hits) == {1, 2} and hits[1] > hits[2] > 0
+    assert index.idf_mass("Moorschutz") > index.idf_mass("Deich") > 0  # the rarer term weighs more
+    assert 0.5 < hits[1] / mass < 1.5  # a passage with every term once scores about the idf mass
+    assert index.idf_mass("und der") == 0.0
+    assert index.coverage("Moorschutz Deich", ["am Deich", "Moorschutz", "nichts"])[2] == 0.0
+
+
+def test_equal_scores_are_ordered_by_passage_id(tmp_path: Path):
+    index = KeywordIndex(tmp_path / "keyword")
+    for passage_id in (9, 3, 7, 1):  # one commit each: four segments
+        index.add([entry(passage_id, "Radweg")])
+    assert ids(index.search("Radweg")) == [1, 3, 7, 9]
+
+
+def test_a_folder_of_the_earlier_engine_is_not_read_and_becomes_an_empty_index_on_upgrade(tmp_path: Path):
+    folder = tmp_path / "keyword"
+    folder.mkdir()
+    (folder / "_MAIN_4.toc").write_bytes(b"whoosh")  # Whoosh's table of contents
+    (folder / "MAIN_abc.seg").write_bytes(b"whoosh")
+    old = KeywordIndex(folder)
+    assert old.needs_visibility and old.search("Radweg") == [] and old.count() == 0 and old.passage_ids() == set()
+    with pytest.raises(RuntimeError):
+        old.add([entry(1, "Radweg")])
+    old.add_visibility_field()
+    assert not old.needs_visibility and not list(folder.glob("*MAIN*"))
+    old.apply([1], [entry(1, "Radweg")])
+    assert ids(KeywordIndex(folder).search("Radweg")) == [1] and not KeywordIndex(folder).needs_visibility
+
+
+_WRITE_BATCHES = """
+import sys
+from pathlib import Path
+from index.keyword import KeywordEntry, KeywordIndex
+index = KeywordIndex(Path(sys.argv[1]))
+for batch in range(int(sys.argv[2]), 10_000):
+    index.add([KeywordEntry(batch * 10 + i, batch, "Radweg im Kreis", "", "", None, None, (), None)
+               for i in range(10)])
+    print(batch, flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_writer_killed_at_any_moment_leaves_whole_commits_and_no_lock(tmp_path: Path):
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    rng = random.Random(11)
+    path = tmp_path / "keyword"
+    root = Path(__file__).resolve().parent.parent
+    for _ in range(3):
+        start = max(KeywordIndex(path).passage_ids(), default=-1) // 10 + 1
+        writer = subprocess.Popen(
+            [sys.executable, "-c", _WRITE_BATCHES, str(path), str(start)], stdout=subprocess.PIPE, cwd=root
+        )
+        writer.stdout.readline()  # at least one commit
+        time.sleep(rng.uniform(0.0, 0.5))
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        found = KeywordIndex(path).passage_ids()
+        documents = {i // 10 for i in found}
+        assert len(found) == 10 * len(documents) and documents == set(range(len(documents)))
+    KeywordIndex(path).add([entry(99_999, "Deich")])  # the killed writer's lock is gone
+    assert ids(KeywordIndex(path).search("Deich")) == [99_999]

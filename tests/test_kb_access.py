@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import sqlite3
 import threading
 
@@ -90,10 +91,9 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 
 
 def _downgrade(data) -> None:
-    """Turn a data directory into one written before visibility levels (schema 3, old keyword schema)
-    and before page marks, the Merkliste, the network directory, the gap log, saved searches and near-duplicates."""
-    from whoosh import index
-
+    """Turn a data directory into one written before visibility levels (schema 3, a keyword index of
+    the earlier engine, Whoosh) and before page marks, the Merkliste, the network directory, the gap
+    log, saved searches and near-duplicates."""
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
         for table, column in (
             ("documents", "visibility"),
@@ -111,9 +111,11 @@ def _downgrade(data) -> None:
         for table in (*tables, "near_duplicates", "passage_signatures"):
             db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 3")
-    keywords = index.open_dir(str(data / "index" / "keyword"))
-    keywords.remove_field("visibility")
-    keywords.optimize()  # rewrites the segments without the field's stored values
+    keywords = data / "index" / "keyword"
+    shutil.rmtree(keywords)
+    keywords.mkdir()
+    for name in ("_MAIN_1.toc", "MAIN_a1b2c3d4e5f6g7h8.seg", "MAIN_WRITELOCK"):  # what Whoosh leaves in its folder
+        (keywords / name).write_bytes(b"whoosh")
 
 
 def test_an_ingest_as_the_first_write_on_an_older_data_directory_upgrades_it_and_finishes(tmp_path, fake_embedder):

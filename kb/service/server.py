@@ -115,7 +115,7 @@ class KnowledgeServer:
 
 
 class ReaderPool:
-    """Up to ``size`` readers, each with its own SQLite connection, FAISS copy and Whoosh searcher.
+    """Up to ``size`` readers, each with its own SQLite connection, FAISS copy and keyword searcher.
 
     All share ``first``'s embedding model, whose query batching then serves concurrent searches
     together. Readers are made on demand; a request waits for a free one in arrival order.

@@ -1,6 +1,6 @@
 """Background writes: one worker thread applies uploads, replacements, edits and deletions in order.
 
-Whoosh allows one writer at a time, so every write of the web app goes through this queue; the
+The keyword index allows one writer at a time, so every write of the web app goes through this queue; the
 worker has its own KnowledgeBase (own SQLite connection and indexes) and shares the embedding
 model with the readers. Readers pick the saved indexes up via ``KnowledgeBase.refresh``.
 
