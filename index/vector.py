@@ -4,11 +4,18 @@ Exact (flat) up to ``ann_threshold`` vectors; above it the index is rebuilt as a
 (inverted lists over k-means cells), which supports removal by id and filtered search, with
 ``nprobe`` chosen for recall@10 >= 0.98 against exact search (``bench/vector_ann.py``).
 HNSW was ruled out: FAISS cannot remove vectors from it.
+
+An index read from a file is shared: every VectorIndex that opens the same saved file (the
+readers of a server, one per request thread) searches one FAISS object in memory, which is safe
+as FAISS searches only read. The first change (add, remove) copies it for the changer alone;
+a save shares the saved state with those who open that file next.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +28,36 @@ PROBE_SHARE = 0.3  # share of IVF cells probed per query: recall@10 0.984 at 100
 _EXACT_BELOW = 20_000  # a filter this selective is answered by exact search over its ids
 
 
+class _Loaded:
+    """A FAISS index as saved in one file version; held by every VectorIndex reading it."""
+
+    __slots__ = ("index", "__weakref__")
+
+    def __init__(self, index) -> None:  # noqa: ANN001 - faiss.Index
+        self.index = index
+
+
+_loaded: weakref.WeakValueDictionary[tuple, _Loaded] = weakref.WeakValueDictionary()  # freed with the last user
+_loading = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple:
+    """One saved version of ``path``: an atomic save makes a new inode."""
+    stat = path.stat()
+    return str(path.resolve()), stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
+def _read_shared(path: Path) -> _Loaded:
+    import faiss
+
+    key = _file_key(path)
+    with _loading:  # readers opening a new generation at once read the file once
+        loaded = _loaded.get(key)
+        if loaded is None:
+            loaded = _loaded[key] = _Loaded(faiss.read_index(str(path)))
+        return loaded
+
+
 class VectorIndex:
     """Passage vectors with add, remove and (optionally filtered) top-k search."""
 
@@ -30,12 +67,22 @@ class VectorIndex:
         self.dim = dim
         self.path = path
         self.ann_threshold = ann_threshold
+        self._shared: _Loaded | None = None  # set while self._index is the shared copy of a file
         if path is not None and path.exists():
-            self._index = faiss.read_index(str(path))
+            self._shared = _read_shared(path)
+            self._index = self._shared.index
             if self._index.d != dim:
                 raise ValueError(f"{path} holds {self._index.d}-dimensional vectors, expected {dim}")
         else:
             self._index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def _own(self) -> None:
+        """Copy the shared index before the first change, so readers never see a change."""
+        import faiss
+
+        if self._shared is not None:
+            self._index = faiss.clone_index(self._index)
+            self._shared = None
 
     @property
     def nprobe(self) -> int:
@@ -53,10 +100,12 @@ class VectorIndex:
         if len(ids) != len(vectors):
             raise ValueError(f"{len(ids)} ids for {len(vectors)} vectors")
         if len(ids):
+            self._own()
             self._index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
 
     def remove(self, ids: Sequence[int]) -> None:
         if len(ids):
+            self._own()
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def ids(self) -> np.ndarray:
@@ -108,7 +157,10 @@ class VectorIndex:
         import faiss
 
         ids = self.ids()
-        vectors = self.vectors(ids.tolist())
+        if self.approximate:
+            vectors = self.vectors(ids.tolist())
+        else:  # the flat index's storage, in the order of its id map, without a call per vector
+            vectors = self._index.index.reconstruct_n(0, n)
         nlist = max(1, int(4 * math.sqrt(n)))
         quantizer = faiss.IndexFlatIP(self.dim)
         index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
@@ -117,7 +169,7 @@ class VectorIndex:
         index.train(sample)
         index.set_direct_map_type(faiss.DirectMap.Hashtable)
         index.add_with_ids(vectors, ids)
-        self._index = index
+        self._index, self._shared = index, None
 
     def save(self, path: Path | None = None) -> None:
         """Write atomically (a crash leaves the old file or the new one)."""
@@ -130,3 +182,5 @@ class VectorIndex:
         with atomic_path(target) as tmp:
             faiss.write_index(self._index, str(tmp))
         self.path = target
+        with _loading:  # who opens the saved file next shares this object instead of reading it
+            self._shared = _loaded[_file_key(target)] = self._shared or _Loaded(self._index)

@@ -75,3 +75,20 @@ def test_above_the_threshold_the_index_turns_approximate_and_keeps_working(tmp_p
     assert len(approx) == 2998 and not {10, 11} & set(approx.ids().tolist())
     reloaded = VectorIndex(DIM, tmp_path / "v.faiss", ann_threshold=1000)
     assert reloaded.approximate and len(reloaded) == 3000
+
+
+def test_readers_of_one_saved_file_share_one_index_and_a_change_stays_private(tmp_path: Path):
+    vectors = clustered(40)
+    path = tmp_path / "vectors.faiss"
+    writer = VectorIndex(DIM, path)
+    writer.add(list(range(40)), vectors[:40])
+    writer.save()
+    readers = [VectorIndex(DIM, path) for _ in range(3)]
+    assert len({id(r._index) for r in readers}) == 1 and readers[0]._index is writer._index
+
+    writer.remove([7])
+    assert 7 in {i for i, _ in readers[0].search(vectors[7], 1)}  # readers keep the saved state
+    writer.save()
+    fresh = VectorIndex(DIM, path)
+    assert fresh._index is writer._index and 7 not in fresh.ids().tolist()
+    assert len(readers[1]) == 40

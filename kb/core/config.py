@@ -23,7 +23,7 @@ class Config:
     threads: int = 2  # torch threads for embedding
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 200_000  # above this many passages, dense search is approximate (IVF)
-    readers: int = 8  # searches the web server runs at once (each reader holds its own index copy)
+    readers: int = 8  # searches the web server runs at once (they share one index in memory)
     http_threads: int = 8  # requests `kb serve` (waitress) handles at once
     secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir
     public_read: bool = True  # anonymous API reads; writes always need a key

@@ -115,10 +115,12 @@ class KnowledgeServer:
 
 
 class ReaderPool:
-    """Up to ``size`` readers, each with its own SQLite connection, FAISS copy and keyword searcher.
+    """Up to ``size`` readers, each with its own SQLite connection and index handles.
 
     All share ``first``'s embedding model, whose query batching then serves concurrent searches
-    together. Readers are made on demand; a request waits for a free one in arrival order.
+    together, the FAISS index in memory of each saved generation (index/vector.py) and the
+    memory-mapped keyword index. Readers are made on demand; a request waits for a free one in
+    arrival order.
     """
 
     def __init__(self, first: KnowledgeBase, size: int) -> None:
