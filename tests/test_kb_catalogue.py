@@ -135,3 +135,15 @@ def test_filters_and_facets_see_only_ready_documents(catalogue: Catalogue):
     assert facets["county"] == [("Landkreis Hohenwalde", 1), ("Landkreis Moorbach", 1)]
     assert facets["topic"] == [("Energie", 2), ("Mobilität", 1)]
     assert facets["year"] == [(2021, 1), (2023, 1)]
+
+
+def test_has_passages_agrees_with_the_count_for_every_viewer(catalogue: Catalogue):
+    from kb.core.access import Access
+
+    viewers = [None, Access(("public",)), Access(("public", "network")), Access(("public",), "Landkreis Moorbach")]
+    assert not any(catalogue.has_passages(v) for v in viewers)
+    add(catalogue, "p", Metadata(visibility="county", county="Landkreis Moorbach"), ["eins"])
+    add(catalogue, "q", Metadata(visibility="public"), ["zwei"], status="pending")
+    for viewer in viewers:
+        assert catalogue.has_passages(viewer) == (catalogue.count_passages(viewer) > 0)
+    assert catalogue.has_passages(viewers[3]) and not catalogue.has_passages(viewers[2])

@@ -102,7 +102,7 @@ class Searcher:
                 f"{self.embedder.max_seq_length}). Bitte kürzer fassen."
             )
         self._check_filter_values(filters)
-        if self.catalogue.count_passages(filters.access) == 0:  # hidden documents leave it looking empty
+        if not self.catalogue.has_passages(filters.access):  # hidden documents leave it looking empty
             raise KbError("Die Wissensbasis ist leer. Bitte zuerst Dokumente aufnehmen (`kb ingest PFAD`).")
         return query
 
