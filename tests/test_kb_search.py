@@ -168,6 +168,20 @@ def test_changed_metadata_moves_a_document_between_filters_in_both_indexes(writa
         assert target.id not in {h.document.id for h in old}
 
 
+def test_keyword_mode_skips_the_dense_search_but_keeps_hits_and_relevance(samples_kb: KnowledgeBase):
+    from index.relevance import relevance
+
+    query = "Klimaschutzfonds für kleine Gemeinden"
+    result = samples_kb.search(query, mode="keyword", limit=10)
+    full = samples_kb.searcher.rank(query, mode="hybrid")  # with the dense candidates
+    expected = dict(zip([i for i, _ in full.fused], relevance([s for _, s in full.fused]).tolist(), strict=True))
+    kept = samples_kb.searcher.collapse(full.keyword)
+    assert [h.passage.id for h in result.hits] == [i for i, _ in kept][: len(result.hits)]
+    wanted = [expected[h.passage.id] for h in result.hits]
+    assert [h.relevance for h in result.hits] == pytest.approx(wanted, abs=1e-5)  # cosines in float32
+    assert all(h.dense_rank is None for h in result.hits)  # not computed in keyword mode
+
+
 def test_reindex_gives_the_same_rankings_as_incremental_ingest(writable_kb: KnowledgeBase):
     queries = [
         "Wie binden wir die kreisangehörigen Gemeinden ein?",

@@ -131,9 +131,15 @@ class Searcher:
         self, query: str, *, filters: SearchFilters = NO_FILTERS, mode: str = "hybrid", limit: int = 10, offset: int = 0
     ) -> SearchResult:
         query = self.validate(query, mode, limit, offset, filters)
-        # Relevance needs both retrievers' evidence, whatever the mode orders by.
+        # Relevance needs both retrievers' evidence, whatever the mode orders by. A hit's relevance
+        # depends on its own cosine and BM25 only, so keyword mode needs no dense candidates: its
+        # hits get their cosines from the stored vectors (and no dense rank).
         fused, dense, keyword = self.rank(
-            query, mode="hybrid", filters=filters, depth=max(_CANDIDATES, 2 * (limit + offset))
+            query,
+            mode="hybrid",
+            filters=filters,
+            depth=max(_CANDIDATES, 2 * (limit + offset)),
+            dense_candidates=mode != "keyword",
         )
         ranked = self.collapse({"hybrid": fused, "dense": dense, "keyword": keyword}[mode])
         scores = relevance([score for _, score in fused]).tolist()
@@ -171,8 +177,10 @@ class Searcher:
         filters: SearchFilters = NO_FILTERS,
         depth: int = _CANDIDATES,
         query_vector: np.ndarray | None = None,
+        dense_candidates: bool = True,
     ) -> Rankings:
-        """The mode's ranking plus each retriever's own."""
+        """The mode's ranking plus each retriever's own (in hybrid mode without ``dense_candidates``,
+        the fusion of the keyword candidates alone: no dense search, only their cosines)."""
         allowed = None
         if not filters.is_empty() or self.catalogue.has_unready():
             allowed = np.asarray(self.catalogue.matching_passage_ids(filters), dtype=np.int64)
@@ -180,7 +188,8 @@ class Searcher:
         keyword: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query) if query_vector is None else query_vector
-            dense = self.indexes.vectors.search(vector, depth, allowed)
+            if dense_candidates or mode == "dense":
+                dense = self.indexes.vectors.search(vector, depth, allowed)
         if mode in ("hybrid", "keyword"):
             keyword = self.indexes.keywords.search(query, filters=filters, limit=depth)
             if allowed is not None:  # pending documents are invisible; filters were applied inside
