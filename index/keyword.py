@@ -107,9 +107,33 @@ def tokens(text: str) -> Iterator[tuple[str, int, int]]:
             yield word, match.start(), match.end()
 
 
+_TERMS_OF_WORD: dict[str, tuple[str, ...]] = {}  # a word as written -> its index terms (none for a stopword)
+_MAX_CACHED_WORDS = 500_000
+
+
+def _terms_of_word(word: str) -> tuple[str, ...]:
+    lowered = word.lower()
+    if lowered in _stopwords() or not (len(lowered) > 1 or lowered.isdigit()):
+        return ()
+    return word_terms(lowered)
+
+
 def analyze(text: str) -> list[str]:
-    """The terms indexed for ``text`` (whole-word stems and compound parts), in order."""
-    return [term for word, _, _ in tokens(text) for term in word_terms(word)]
+    """The terms indexed for ``text`` (whole-word stems and compound parts), in order.
+
+    The same terms as :func:`tokens` then :func:`word_terms`, looked up per word as written: the
+    analysis of a million passages is the largest part of building their index.
+    """
+    cache = _TERMS_OF_WORD
+    terms: list[str] = []
+    for word in _WORD.findall(text):
+        found = cache.get(word)
+        if found is None:
+            if len(cache) >= _MAX_CACHED_WORDS:
+                cache.clear()
+            found = cache[word] = _terms_of_word(word)
+        terms += found
+    return terms
 
 
 def analyze_query(text: str) -> list[str]:

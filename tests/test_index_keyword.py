@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from index.keyword import KeywordEntry, KeywordIndex, analyze, analyze_query
+from index.keyword import KeywordEntry, KeywordIndex, analyze, analyze_query, tokens, word_terms
 from kb.core.access import Access
 from kb.core.documents import SearchFilters
 
@@ -212,3 +212,10 @@ def test_a_writer_killed_at_any_moment_leaves_whole_commits_and_no_lock(tmp_path
         assert len(found) == 10 * len(documents) and documents == set(range(len(documents)))
     KeywordIndex(path).add([entry(99_999, "Deich")])  # the killed writer's lock is gone
     assert ids(KeywordIndex(path).search("Deich")) == [99_999]
+
+
+def test_analysis_of_a_text_is_that_of_its_words():
+    text = "Die Straße zur KLIMASCHUTZKONZEPT-Umsetzung: 3 Wärmepumpen, ein E-Bus und CO2 im Jahr 2030 – Ölheizung."
+    expected = [term for word, _, _ in tokens(text) for term in word_terms(word)]
+    assert analyze(text) == analyze(text) == expected
+    assert "klimaschutzkonzept" in expected and "konzept" in expected and "2030" in expected and "die" not in expected
