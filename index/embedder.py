@@ -1,7 +1,9 @@
 """The embedding model at work: token counts and vectors for queries and passages.
 
 The model folder comes from :func:`index.model.ensure_model`; sentence-transformers (and torch)
-are imported on first use, so counting tokens and listing documents never load them.
+are imported on first use, so counting tokens and listing documents never load them. Queries are
+embedded by the same model exported to ONNX Runtime with int8 weights (:class:`QueryEncoder`):
+a search pays for one short forward pass, on one thread, beside whatever torch is doing.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from index.batching import Batcher
-from index.model import MODEL_ID, PROMPTS
+from index.model import MODEL_ID, PROMPTS, QUERY_ENCODER, ensure_query_encoder
 
 
 class TokenCounter:
@@ -39,6 +41,31 @@ class TokenCounter:
         return self._tokenizer.encode(text).offsets
 
 
+class QueryEncoder:
+    """Query vectors from the ONNX export of the model (one intra-op thread: a query is short,
+    and two threads wait for each other whenever the machine is busy)."""
+
+    def __init__(self, path: Path, tokenizer_path: Path) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))  # truncates at the model's 512 tokens
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One forward pass per query: int8 activations are quantised per run, so a query batched
+        with others would get a slightly different vector (up to 0.017 per component here)."""
+        out = np.zeros((len(texts), 384), np.float32)
+        for row, encoding in enumerate(self._tokenizer.encode_batch([PROMPTS["query"] + t for t in texts])):
+            ids = np.asarray([encoding.ids], np.int64)
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
+            out[row] = vectors[0]
+        return out
+
+
 class Embedder:
     """Dense vectors from the rebuilt model; loads sentence-transformers on first use."""
 
@@ -51,6 +78,7 @@ class Embedder:
         self.threads = threads
         self.batch_size = batch_size
         self._model = None
+        self._query_encoder: QueryEncoder | None = None
         self._counter = TokenCounter(model_dir)
         self.max_passage_tokens = self._counter.max_tokens
         self._queries = Batcher(self.embed_queries)  # concurrent searches share forward passes
@@ -85,8 +113,17 @@ class Embedder:
         vector.flags.writeable = False  # shared by every caller of the cache
         return vector
 
+    @property
+    def query_encoder(self) -> QueryEncoder:
+        if self._query_encoder is None:
+            path = self.model_dir / QUERY_ENCODER
+            if not path.exists():  # exported once from the loaded model; later runs need no torch for queries
+                path = ensure_query_encoder(self.model_dir, self.model[0].auto_model)
+            self._query_encoder = QueryEncoder(path, self.model_dir / "tokenizer.json")
+        return self._query_encoder
+
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._encode(texts, "query", None)
+        return self.query_encoder.encode(texts)
 
     def embed_passages(self, texts: Sequence[str], *, progress: Callable[[int], None] | None = None) -> np.ndarray:
         self._check_lengths(texts)
