@@ -2,8 +2,8 @@
 
 The model folder comes from :func:`index.model.ensure_model`; sentence-transformers (and torch)
 are imported on first use, so counting tokens and listing documents never load them. Queries are
-embedded by the same model exported to ONNX Runtime with int8 weights (:class:`QueryEncoder`):
-a search pays for one short forward pass, on one thread, beside whatever torch is doing.
+embedded by the same model exported to ONNX Runtime (:class:`QueryEncoder`): a search pays for
+one short forward pass on one thread, beside whatever torch is doing, and needs no torch.
 """
 
 from __future__ import annotations
@@ -56,8 +56,8 @@ class QueryEncoder:
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))  # truncates at the model's 512 tokens
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One forward pass per query: int8 activations are quantised per run, so a query batched
-        with others would get a slightly different vector (up to 0.017 per component here)."""
+        """One forward pass per query, unpadded: a query gets the same vector, bit for bit,
+        whatever else is asked at the same time (padding changes the last bits of a batch)."""
         out = np.zeros((len(texts), 384), np.float32)
         for row, encoding in enumerate(self._tokenizer.encode_batch([PROMPTS["query"] + t for t in texts])):
             ids = np.asarray([encoding.ids], np.int64)

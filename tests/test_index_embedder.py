@@ -1,4 +1,4 @@
-"""The query encoder (the model exported to ONNX Runtime, int8) against the model itself."""
+"""The query encoder (the model exported to ONNX Runtime) against the model itself."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def test_query_vectors_agree_with_the_model_and_find_the_same_passages(embedder)
     torch = embedder._encode(QUERIES, "query", None)  # the sentence-transformers model, float32
     assert onnx.shape == (len(QUERIES), embedder.dim) and onnx.dtype == np.float32
     assert np.allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-4)
-    assert (onnx * torch).sum(axis=1).min() > 0.99
+    assert (onnx * torch).sum(axis=1).min() > 0.9999
     passages = embedder.embed_passages(PASSAGES)
     assert ((onnx @ passages.T).argmax(axis=1) == (torch @ passages.T).argmax(axis=1)).all()
 
