@@ -147,3 +147,14 @@ def test_has_passages_agrees_with_the_count_for_every_viewer(catalogue: Catalogu
     for viewer in viewers:
         assert catalogue.has_passages(viewer) == (catalogue.count_passages(viewer) > 0)
     assert catalogue.has_passages(viewers[3]) and not catalogue.has_passages(viewers[2])
+
+
+def test_the_pending_check_uses_an_index_instead_of_scanning_the_documents(catalogue: Catalogue):
+    add(catalogue, "a", Metadata(), ["eins"])
+    assert not catalogue.has_unready()
+    add(catalogue, "b", Metadata(), ["zwei"], status="pending")
+    assert catalogue.has_unready()
+    plan = catalogue._db.execute(
+        "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM documents WHERE status = 'pending')"
+    ).fetchall()
+    assert any("documents_pending" in row[-1] for row in plan)

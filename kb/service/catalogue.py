@@ -162,6 +162,11 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX near_duplicates_group ON near_duplicates(group_id);
     """,
+    # Every search asks whether a document is still pending (issue 11): without an index that
+    # scans all documents, ~6 ms of each search in a national corpus of 50,000 documents.
+    """
+    CREATE INDEX IF NOT EXISTS documents_pending ON documents(status) WHERE status = 'pending';
+    """,
 )
 
 _DOCUMENT_COLUMNS = (
