@@ -3,7 +3,8 @@
 Starts `kb serve` on 127.0.0.1 over a knowledge base of the sample corpus (ingested into a
 temporary data directory unless --data-dir is given), then runs ``--clients`` threads for
 ``--seconds``, each sending GET /api/v1/search?mode=hybrid with questions and keywords in turn
-(at most ``--max-requests`` in all). Prints throughput, latency percentiles and errors.
+(at most ``--max-requests`` in all). Prints throughput, latency percentiles, errors and the
+server's peak RSS.
 
 By default the clients repeat eight questions, as a portal's popular questions, paging and facet
 clicks do (the server embeds a repeated query once). ``--distinct`` makes every request a new
@@ -87,6 +88,14 @@ def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     raise SystemExit("kb serve did not answer within 120 s")
 
 
+def server_peak_megabytes(pid: int) -> float:
+    """The server's peak resident memory so far (VmHWM, Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
@@ -106,6 +115,7 @@ def main() -> None:
         server = start_server(data_dir, port, args.server_threads)
         try:
             latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
+            peak_mb = server_peak_megabytes(server.pid)
         finally:
             server.terminate()
             server.wait(30)
@@ -119,6 +129,7 @@ def main() -> None:
     for q in (50, 95, 99):
         print(f"{f'p{q} latency (ms)':<22} {np.percentile(ms, q) if len(ms) else float('nan'):>10.1f}")
     print(f"{'errors':<22} {len(errors):>10}")
+    print(f"{'server peak RSS (MB)':<22} {peak_mb:>10.0f}")
     for message, count in sorted({e: errors.count(e) for e in errors}.items())[:5]:
         print(f"  {count} × {message}")
 
