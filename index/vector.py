@@ -137,6 +137,10 @@ class VectorIndex:
 
         if len(self) == 0 or limit <= 0 or (allowed is not None and len(allowed) == 0):
             return []
+        # One OpenMP thread for this (the calling) thread's searches: a single query gains little
+        # from two, and two wait for each other whenever the 2 cores are busy (flat search of 100k
+        # vectors under load: p50 30 ms with two threads, 13 ms with one). Builds keep all threads.
+        faiss.omp_set_num_threads(1)
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         selector = None if allowed is None else faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
         if self.approximate:
