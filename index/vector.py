@@ -140,7 +140,16 @@ class VectorIndex:
         # One OpenMP thread for this (the calling) thread's searches: a single query gains little
         # from two, and two wait for each other whenever the 2 cores are busy (flat search of 100k
         # vectors under load: p50 30 ms with two threads, 13 ms with one). Builds keep all threads.
+        threads = faiss.omp_get_max_threads()
         faiss.omp_set_num_threads(1)
+        try:
+            return self._search(query, limit, allowed)
+        finally:
+            faiss.omp_set_num_threads(threads)
+
+    def _search(self, query: np.ndarray, limit: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
+        import faiss
+
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         selector = None if allowed is None else faiss.IDSelectorBatch(np.ascontiguousarray(allowed, dtype=np.int64))
         if self.approximate:

@@ -92,3 +92,13 @@ def test_readers_of_one_saved_file_share_one_index_and_a_change_stays_private(tm
     fresh = VectorIndex(DIM, path)
     assert fresh._index is writer._index and 7 not in fresh.ids().tolist()
     assert len(readers[1]) == 40
+
+
+def test_a_search_leaves_the_threads_of_later_builds_as_they_were():
+    import faiss
+
+    index = VectorIndex(DIM)
+    index.add(list(range(20)), clustered(20))
+    before = faiss.omp_get_max_threads()
+    assert index.search(clustered(20)[3], 1)[0][0] == 3
+    assert faiss.omp_get_max_threads() == before
