@@ -192,3 +192,28 @@ def test_placing_and_changing_follow_the_role(tmp_path, fake_embedder):
     assert editor.changeable(ids["K"]).id == ids["K"]
     assert editor.placed(Metadata(title="x")).county == OWN  # an editor's upload belongs to the own county
     knowledge.close()
+
+
+def test_a_filtered_dense_search_returns_the_filtered_ranking_however_few_pass(tmp_path, fake_embedder, monkeypatch):
+    """Dense search under a filter looks at a wider unfiltered top first and falls back to FAISS over
+    the allowed ids when too few of those pass: both must give the exact filtered ranking."""
+    import numpy as np
+
+    import kb.service.search as search_module
+    from kb.core.documents import SearchFilters
+
+    config = make_config(tmp_path / "data", ocr=False)
+    build(config.data_dir, fake_embedder, config)
+    knowledge = KnowledgeBase(config, embedder=fake_embedder)
+    searcher = knowledge.searcher
+    vector = fake_embedder.embed_query("Klimaschutz in den Gemeinden")
+    everything = knowledge.indexes.vectors.search(vector, 1000)
+    for filters in (SearchFilters(access=ANONYMOUS.access), SearchFilters(counties=(OWN,)), SearchFilters()):
+        passing = knowledge.catalogue.passing([i for i, _ in everything], filters)
+        expected = [s for i, s in everything if i in passing]
+        for widen in (1, 4, 1000):  # fallback taken, or not
+            monkeypatch.setattr(search_module, "_WIDEN", widen)
+            for depth in (1, 2, 100):
+                found = searcher._dense(vector, depth, filters)
+                assert {i for i, _ in found} <= passing  # equal scores may come in either order:
+                assert np.allclose([s for _, s in found], expected[:depth], atol=1e-6), (filters, widen, depth)

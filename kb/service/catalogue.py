@@ -443,6 +443,19 @@ class Catalogue:
         )
         return [row[0] for row in rows]
 
+    def passing(self, passage_ids: Sequence[int], filters: SearchFilters) -> set[int]:
+        """Those of ``passage_ids`` that belong to ready documents and pass the filters."""
+        where, args = _filter_sql(filters)
+        found: set[int] = set()
+        for chunk in _chunks(passage_ids):
+            rows = self._db.execute(
+                f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
+                f"WHERE p.id IN ({','.join('?' * len(chunk))}) AND {where}",
+                [*chunk, *args],
+            )
+            found.update(row[0] for row in rows)
+        return found
+
     def passage_visibilities(self) -> dict[int, str]:
         """Passage id -> its document's visibility, for the passages of ready documents."""
         rows = self._db.execute(
