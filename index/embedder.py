@@ -54,15 +54,23 @@ class QueryEncoder:
         options.inter_op_num_threads = 1
         self._session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self._tokenizer = Tokenizer.from_file(str(tokenizer_path))  # truncates at the model's 512 tokens
+        self._pad = self._tokenizer.token_to_id("<pad>")
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """One forward pass per query, unpadded: a query gets the same vector, bit for bit,
-        whatever else is asked at the same time (padding changes the last bits of a batch)."""
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Query vectors; concurrent queries share forward passes (a batch of 8 costs 5 ms a query
+        here, one alone 9 ms: the weights are read once per pass). Padding changes a vector by
+        float rounding only (3.7e-8 at most, measured)."""
         out = np.zeros((len(texts), 384), np.float32)
-        for row, encoding in enumerate(self._tokenizer.encode_batch([PROMPTS["query"] + t for t in texts])):
-            ids = np.asarray([encoding.ids], np.int64)
-            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})
-            out[row] = vectors[0]
+        for start in range(0, len(texts), batch_size):
+            encodings = self._tokenizer.encode_batch([PROMPTS["query"] + t for t in texts[start : start + batch_size]])
+            width = max(len(e.ids) for e in encodings)
+            ids = np.full((len(encodings), width), self._pad, np.int64)
+            mask = np.zeros((len(encodings), width), np.int64)
+            for row, encoding in enumerate(encodings):
+                ids[row, : len(encoding.ids)] = encoding.ids
+                mask[row, : len(encoding.ids)] = 1
+            (vectors,) = self._session.run(None, {"input_ids": ids, "attention_mask": mask})
+            out[start : start + len(encodings)] = vectors
         return out
 
 

@@ -128,12 +128,15 @@ def analyze(text: str) -> list[str]:
     terms: list[str] = []
     for word in _WORD.findall(text):
         found = cache.get(word)
-        if found is None:
-            if len(cache) >= _MAX_CACHED_WORDS:
-                cache.clear()
-            found = cache[word] = _terms_of_word(word)
-        terms += found
+        terms += _cache_terms(word) if found is None else found  # () for a stopword: cached too
     return terms
+
+
+def _cache_terms(word: str) -> tuple[str, ...]:
+    if len(_TERMS_OF_WORD) >= _MAX_CACHED_WORDS:
+        _TERMS_OF_WORD.clear()
+    found = _TERMS_OF_WORD[word] = _terms_of_word(word)
+    return found
 
 
 def analyze_query(text: str) -> list[str]:
@@ -308,7 +311,15 @@ class KeywordIndex:
         wanted = set(analyze_query(query))
         if not wanted:
             return []
-        return [(start, end) for word, start, end in tokens(text) if wanted.intersection(word_terms(word))]
+        spans = []
+        for match in _WORD.finditer(text):  # as tokens() then word_terms(), looked up per word as written
+            word = match.group(0)
+            found = _TERMS_OF_WORD.get(word)
+            if found is None:
+                found = _cache_terms(word)
+            if found and not wanted.isdisjoint(found):
+                spans.append(match.span())
+        return spans
 
 
 def _best_first(hit: tuple[int, float]) -> tuple[float, int]:

@@ -219,3 +219,12 @@ def test_analysis_of_a_text_is_that_of_its_words():
     expected = [term for word, _, _ in tokens(text) for term in word_terms(word)]
     assert analyze(text) == analyze(text) == expected
     assert "klimaschutzkonzept" in expected and "konzept" in expected and "2030" in expected and "die" not in expected
+
+
+def test_highlights_are_the_words_whose_terms_the_query_has(index: KeywordIndex):
+    text = "Die Straße, die STRASSE und das Klimaschutzkonzept: Konzepte der Gemeinden, die Wärme planen."
+    query = "Strasse Konzept Gemeinde und"
+    wanted = set(analyze_query(query))
+    expected = [(a, b) for word, a, b in tokens(text) if wanted & set(word_terms(word))]
+    assert index.match_terms(query, text) == index.match_terms(query, text) == expected
+    assert [text[a:b] for a, b in expected] == ["Straße", "STRASSE", "Klimaschutzkonzept", "Konzepte", "Gemeinden"]
