@@ -22,7 +22,7 @@ class Config:
     max_upload_mb: int = 50  # largest file accepted by ingest
     threads: int = 2  # torch threads for embedding
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
-    ann_threshold: int = 50_000  # above this many passages, dense search is approximate (IVF; README: recall@10 0.984 at 100k)
+    ann_threshold: int = 50_000  # above this many passages, dense search is approximate (IVF; recall@10 0.984 at 100k)
     readers: int = 8  # searches the web server runs at once (they share one index in memory)
     http_threads: int = 8  # requests `kb serve` (waitress) handles at once
     secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir
