@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 
 import pytest
 
@@ -64,6 +67,48 @@ def test_signing_in_renews_the_session_and_a_planted_cookie_stays_anonymous(worl
     assert "Axolotl" not in planted.get(f"/?q={QUERY}").get_data(as_text=True)
     assert planted.get(f"/dokumente/{world.ids['K']}").status_code == 404
     assert "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
+
+
+def _member_sees_internal(client) -> bool:
+    return "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
+
+
+def _sha256(text: str) -> str:
+    return sha256(text.encode()).hexdigest()
+
+
+def _copy_of(client):
+    """Another browser holding the same session cookie (stolen, or left on a shared computer)."""
+    copy = client.application.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    return copy
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(world):
+    client = world.client("leser-eigener-kreis")
+    copy = _copy_of(client)
+    assert _member_sees_internal(copy)
+    page = client.get("/hilfe").data
+    assert client.post("/verwaltung/abmelden", data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert not _member_sees_internal(client)
+    assert not _member_sees_internal(copy)
+    assert "Abmelden" not in copy.get("/hilfe").get_data(as_text=True)
+
+
+def test_a_new_password_or_a_long_idle_time_ends_sessions(world):
+    reset = world.client("leser-eigener-kreis")
+    accounts = Accounts(world.config.catalogue_path)
+    accounts.add_user("leser-eigener-kreis", PASSWORD, county=OWN)  # an administrator resets the password
+    assert not _member_sees_internal(reset)
+    idle, other = world.client("leser-eigener-kreis"), world.client("leser-eigener-kreis")
+    with idle.session_transaction() as session:
+        token = session["sid"]
+    accounts.close()
+    nine_hours_ago = (datetime.now(UTC) - timedelta(hours=9)).isoformat(timespec="seconds")
+    with sqlite3.connect(world.config.catalogue_path) as db:  # nine hours without a request
+        db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", (nine_hours_ago, _sha256(token)))
+    assert not _member_sees_internal(idle)
+    assert _member_sees_internal(other)  # only that session is over
 
 
 def test_search_pages_show_members_more_than_visitors(world):

@@ -4,7 +4,6 @@ background ingest progress, edit, replace, delete (editors: their own county's d
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -74,7 +73,7 @@ def login() -> ResponseReturnValue:
     # a new session (new cookie, new CSRF token): nothing set before sign-in carries over (fixation)
     session.clear()
     session["user"] = name
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = server().accounts.start_session(name)
     target = request.args.get("next", "")
     writes = bool((found := server().accounts.account(name)) and found.viewer.writes)
     start = url_for("staff.home") if writes else url_for("ui.search")
@@ -84,6 +83,8 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/abmelden")
 def logout() -> ResponseReturnValue:
+    if token := session.get("sid"):
+        server().accounts.end_session(token)  # a copy of the cookie is worthless from now on
     session.clear()
     return redirect(url_for("ui.search"))
 
