@@ -58,6 +58,11 @@ def passage_json(p: Passage) -> dict:
     }
 
 
+def passages_json(passages: list[Passage], copies: dict[int, list[Copy]], document: DocumentRecord) -> list[dict]:
+    """A document's passages, each with the places it stands in nearly word for word."""
+    return [passage_json(p) | {"near_duplicates": copies_json(copies.get(p.id, []), document)} for p in passages]
+
+
 def place_json(place: Place) -> dict:
     """Where a passage stands in its original: pages and highlight rectangles (PDF; fractions of
     the page from its top left corner)."""
