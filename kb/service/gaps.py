@@ -64,6 +64,7 @@ class GapLog(CatalogueStore):
     def __init__(self, catalogue_path: Path, retention_days: int) -> None:
         super().__init__(catalogue_path)
         self.retention = timedelta(days=retention_days)
+        self._vectors: dict[str, np.ndarray] = {}  # question -> vector, for the questions still kept
 
     def record(self, kind: str, query: str, filters: str, now: datetime | None = None) -> None:
         if kind not in KINDS:
@@ -93,13 +94,16 @@ class GapLog(CatalogueStore):
     def groups(self, embed: Callable[[str], np.ndarray]) -> list[GapGroup]:
         """The recorded gaps grouped by meaning, the largest group first.
 
-        Each distinct question is embedded once (``embed`` is the model's query encoder).
+        Each distinct question is embedded once per log (``embed`` is the model's query encoder),
+        so showing the page again embeds only what was asked since.
         """
         gaps = self.entries()
         questions = sorted({gap.query.lower() for gap in gaps})
         if not questions:
             return []
-        vectors = np.stack([embed(question) for question in questions])
+        known = self._vectors
+        self._vectors = {question: known[question] if question in known else embed(question) for question in questions}
+        vectors = np.stack([self._vectors[question] for question in questions])
         label_of = _cluster(vectors)
         members: dict[int, list[Gap]] = {}
         index = {question: i for i, question in enumerate(questions)}
