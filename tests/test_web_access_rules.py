@@ -69,6 +69,18 @@ def test_signing_in_renews_the_session_and_a_planted_cookie_stays_anonymous(worl
     assert "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\r\n/evil.example/"])
+def test_signing_in_never_leads_to_another_site(world, target):
+    client = world.app.test_client()
+    page = client.get("/verwaltung/anmelden").data
+    response = client.post(
+        "/verwaltung/anmelden",
+        query_string={"next": target},
+        data={"name": "leser-eigener-kreis", "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # browsers drop tabs: //evil
+
+
 def _member_sees_internal(client) -> bool:
     return "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
 

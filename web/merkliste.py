@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from kb.core.documents import Passage
 from kb.core.errors import PassageNotFound
 from kb.service.briefing import DEFAULT_TITLE, briefing_docx
-from web.context import server
+from web.context import local_path, server
 from web.identity import account, viewer
 
 bp = Blueprint("merkliste", __name__, url_prefix="/merkliste")
@@ -92,6 +92,6 @@ def export() -> ResponseReturnValue:
 def local_target(fallback: str | None = None) -> str:
     """The form's ``next``: where it came from, if that is a page of this site (no open redirect)."""
     target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if local_path(target):
         return target
     return fallback or url_for("ui.search")

@@ -17,7 +17,7 @@ from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, meta
 from kb.service.accounts import Account
 from kb.service.uploads import StagedFile, stage
 from kb.service.writer import DONE, FAILED, Job
-from web.context import server
+from web.context import local_path, server
 from web.identity import account, viewer
 
 bp = Blueprint("staff", __name__, url_prefix="/verwaltung")
@@ -77,8 +77,7 @@ def login() -> ResponseReturnValue:
     target = request.args.get("next", "")
     writes = bool((found := server().accounts.account(name)) and found.viewer.writes)
     start = url_for("staff.home") if writes else url_for("ui.search")
-    # only local paths: no open redirect to another site
-    return redirect(target if target.startswith("/") and not target.startswith("//") else start)
+    return redirect(target if local_path(target) else start)  # no open redirect to another site
 
 
 @bp.post("/abmelden")
