@@ -121,6 +121,29 @@ def test_a_hidden_passage_cannot_be_collected_and_one_that_becomes_hidden_leaves
     assert OTHER != OWN
 
 
+def test_control_characters_from_a_document_or_a_title_do_not_break_the_word_file(world):
+    """Text read from PDFs and metadata can hold control characters XML cannot; the export and
+    the API's briefing leave them out instead of failing with a 500."""
+    folder = world.config.data_dir.parent / "odd"
+    folder.mkdir()
+    (folder / "odd.md").write_text(
+        "# Steuer\x01zeichen\n\nKlimaschutz in den Gemeinden\x02 und Wärmeplanung.\n", "utf-8"
+    )
+    kb = KnowledgeBase(world.config, embedder=world.app.extensions["kreiswissen"].kb.embedder)
+    kb.ingest([folder], metadata=Metadata(title="Odd\x01Titel", county=OWN, visibility="public"))
+    passage_id = kb.catalogue.passage_ids(kb.find_document("odd.md").id)[0]
+    kb.close()
+    client = world.client("leser-eigener-kreis")
+    collect(client, passage_id)
+    export = client.get("/merkliste/export.docx", query_string={"titel": "Vorlage\x0bAusschuss"})
+    assert export.status_code == 200
+    texts = [p.text for p in read_docx(export.data)]
+    assert texts[0] == "VorlageAusschuss" and "1. OddTitel" in texts
+    assert "Klimaschutz in den Gemeinden und Wärmeplanung." in texts
+    api = world.app.test_client().post("/api/v1/briefing", json={"passage_ids": [passage_id], "title": "Portal\x00"})
+    assert api.status_code == 200 and [p.text for p in read_docx(api.data)][0] == "Portal"
+
+
 def test_a_deleted_document_leaves_every_merkliste(world):
     client = world.client("leser-eigener-kreis")
     collect(client, passage_of(world, "P"))

@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from kb.core.documents import Metadata
+from kb.core.documents import NO_FILTERS, Metadata
 from kb.service import KnowledgeBase
 from kb.service.digest import send_digests
 from kb.service.server import KnowledgeServer
@@ -88,6 +88,30 @@ def test_a_saved_search_keeps_its_filters_and_can_be_deleted(world):
     member.post(f"/gespeicherte-suchen/{search.id}/loeschen", data={"csrf_token": token})
     assert world.app.extensions["kreiswissen"].saved_searches.of("leser-eigener-kreis") == []
     assert world.app.test_client().get(f"/feeds/{search.token}.atom").status_code == 404
+
+
+def test_a_feed_stays_well_formed_when_a_document_holds_control_characters(tmp_path, fake_embedder):
+    """A title or passage text with characters XML cannot hold (read from a PDF) would make the
+    feed unreadable for every feed reader: they are left out."""
+    from kb.service.saved_searches import NewDocument
+    from kb.service.search import Hit
+    from web.feeds import atom_feed
+
+    world = World(tmp_path, fake_embedder)
+    saved = world.app.extensions["kreiswissen"].saved_searches.save("leser-eigener-kreis", "Wärme\x01plan", NO_FILTERS)
+    kb = world.app.extensions["kreiswissen"].kb
+    passage, document = kb.passage(kb.catalogue.passage_ids(world.ids["P"])[0])
+    odd_document = dataclasses.replace(document, metadata=dataclasses.replace(document.metadata, title="Odd\x01Titel"))
+    odd_passage = dataclasses.replace(passage, text="Klimaschutz\x02 in den\x0c Gemeinden")
+    with world.app.test_request_context():
+        body = atom_feed(
+            saved, [NewDocument(odd_document, Hit(odd_passage, odd_document, 1.0, 1, 1, []))], self_url="x"
+        )
+    root = ET.fromstring(body)
+    assert root.find(f"{ATOM}title").text == "Kreiswissen: „Wärmeplan“"
+    [entry] = root.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "OddTitel"
+    assert entry.find(f"{ATOM}summary").text.endswith(": Klimaschutz in den Gemeinden")
 
 
 def free_port() -> int:
