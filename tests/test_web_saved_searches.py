@@ -166,6 +166,53 @@ def test_the_daily_digest_reaches_the_member_once_with_only_what_they_may_see(wo
     assert len(received) == 1
 
 
+def test_an_address_the_mail_server_refuses_does_not_stop_the_other_members_digests(
+    tmp_path, fake_embedder, monkeypatch
+):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    import kb.service.digest
+    from kb.service.saved_searches import NewDocument
+    from kb.service.search import Hit
+
+    received = []
+
+    class RefusingOne(Message):
+        async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+            if address.startswith("vertippt@"):
+                return "550 5.1.1 Mailbox unknown"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    controller = Controller(RefusingOne(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        world = World(tmp_path, fake_embedder)
+        app_server = world.app.extensions["kreiswissen"]
+        for name, email in (
+            ("leser-anderer-kreis", "vertippt@moorbach.example"),
+            ("leser-eigener-kreis", "da@ho.example"),
+        ):
+            app_server.accounts.set_email(name, email)
+            saved = app_server.saved_searches.save(name, WORD, NO_FILTERS)
+            app_server.saved_searches.set_digest(name, saved.id, True)
+        passage, document = app_server.kb.passage(app_server.kb.catalogue.passage_ids(world.ids["P"])[0])
+        new = [NewDocument(document, Hit(passage, document, 1.0, 1, 1, []))]
+        monkeypatch.setattr(kb.service.digest, "new_documents", lambda kb, saved, since: new)
+        config = dataclasses.replace(world.config, smtp_host="127.0.0.1", smtp_port=controller.port)
+        report = send_digests(KnowledgeServer(config, KnowledgeBase(config, embedder=fake_embedder)))
+    finally:
+        controller.stop()
+    assert report.sent == {"leser-eigener-kreis": 1} and [mail["To"] for mail in received] == ["da@ho.example"]
+    assert "550" in report.refused["leser-anderer-kreis"] and "leser-anderer-kreis" in report.summary()
+    [refused] = app_server.saved_searches.of("leser-anderer-kreis")
+    assert refused.digest_sent_at is None  # tried again with the next digest
+
+
 def test_kb_digest_without_a_mail_server_says_what_to_set(tmp_path: Path):
     done = subprocess.run(
         [sys.executable, "-m", "kb.main", "--data-dir", str(tmp_path / "data"), "digest"],
