@@ -90,6 +90,22 @@ def test_remove_and_clear(world):
     assert empty_export.status_code == 302 and empty_export.headers["Location"] == "/merkliste/"
 
 
+def test_a_full_merkliste_says_so(world, monkeypatch):
+    import kb.service.merkliste
+
+    monkeypatch.setattr(kb.service.merkliste, "MAX_ENTRIES", 2)
+    client = world.client("leser-eigener-kreis")
+    for key in "PN":
+        collect(client, passage_of(world, key))
+    response = collect(client, passage_of(world, "K"))
+    assert response.status_code == 302  # back where it came from, with the reason
+    assert "höchstens 2 Passagen" in client.get("/merkliste/").get_data(as_text=True)
+    assert world.app.extensions["kreiswissen"].merkliste.passage_ids("user:leser-eigener-kreis") == [
+        passage_of(world, "P"),
+        passage_of(world, "N"),
+    ]
+
+
 def test_each_member_has_an_own_list(world):
     collect(world.client("leser-eigener-kreis"), passage_of(world, "K"))
     assert "Axolotl" not in world.client("redaktion-eigener-kreis").get("/merkliste/").get_data(as_text=True)

@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from kb.core.documents import Passage
 from kb.core.errors import PassageNotFound
 from kb.service.briefing import DEFAULT_TITLE, briefing_docx
+from kb.service.merkliste import MerklisteFull
 from web.context import local_path, server
 from web.identity import account, viewer
 
@@ -60,6 +61,8 @@ def add(passage_id: int) -> ResponseReturnValue:
         server().collect(viewer(), passage_id)
     except PassageNotFound:
         abort(404)
+    except MerklisteFull as error:
+        flash(str(error), "error")
     return redirect(local_target())  # back at the hit, whose button now says „Auf der Merkliste“
 
 
