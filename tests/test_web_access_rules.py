@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import sqlite3
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from hashlib import sha256
@@ -287,6 +288,18 @@ def test_a_visibility_change_takes_effect_at_once_in_every_reader(tmp_path, fake
     assert client.get(f"/api/v1/documents/{world.ids['K']}").status_code == 404
     with server.reading(member("x", OWN, "leser")) as kb:
         assert any(h.document.id == world.ids["K"] for h in kb.search(QUERY).hits)
+
+
+def test_a_members_start_page_never_waits_for_a_second_reader_while_holding_one(tmp_path, fake_embedder):
+    """„Neu für mich“ borrowed a reader while the page held one: with one reader the start page
+    hung for ever, with N readers N members opening it at once hung the whole server."""
+    world = World(tmp_path, fake_embedder, readers=1)
+    client = world.client("leser-eigener-kreis")
+    pages = []
+    opening = threading.Thread(target=lambda: pages.append(client.get("/")), daemon=True)
+    opening.start()
+    opening.join(timeout=30)
+    assert pages and pages[0].status_code == 200 and "Neu für mich" in pages[0].get_data(as_text=True)
 
 
 def test_upload_takes_a_level_or_defaults_to_network(world):
