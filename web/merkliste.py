@@ -45,7 +45,8 @@ def _collected_ids() -> dict:
     """Which passages the signed-in member has collected, for the buttons on every hit."""
     if account() is None:
         return {"merkliste_ids": frozenset()}
-    return {"merkliste_ids": frozenset(server().merkliste.passage_ids(viewer().id))}
+    me = viewer()
+    return {"merkliste_ids": frozenset(server().merkliste.visible_ids(me.id, me.access))}
 
 
 @bp.get("/")
