@@ -72,6 +72,7 @@ class GapLog(CatalogueStore):
         query = " ".join(query.split())[:MAX_QUERY]
         if not query:
             return
+        filters = filters[:MAX_QUERY]  # unchecked counties from a form or an API body: as long as sent
         at = (now or datetime.now(UTC)).isoformat(timespec="minutes")
         self._db.execute("INSERT INTO gaps (kind, query, filters, at) VALUES (?, ?, ?, ?)", (kind, query, filters, at))
 
