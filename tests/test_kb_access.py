@@ -91,7 +91,8 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 
 def _downgrade(data) -> None:
     """Turn a data directory into one written before visibility levels (schema 3, old keyword schema)
-    and before page marks, the Merkliste, the network directory, the gap log, saved searches and near-duplicates."""
+    and before page marks, the Merkliste, the network directory, the gap log, saved searches,
+    near-duplicates and server-side sessions."""
     from whoosh import index
 
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
@@ -108,7 +109,7 @@ def _downgrade(data) -> None:
         for column in ("record_searches", "email"):
             db.execute(f"ALTER TABLE users DROP COLUMN {column}")
         tables = ("merkliste", "county_roles", "contacts", "gaps", "saved_searches")
-        for table in (*tables, "near_duplicates", "passage_signatures"):
+        for table in (*tables, "near_duplicates", "passage_signatures", "sessions"):
             db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 3")
     keywords = index.open_dir(str(data / "index" / "keyword"))
