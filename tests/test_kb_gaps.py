@@ -57,3 +57,18 @@ def test_showing_the_groups_again_embeds_only_the_questions_asked_since(tmp_path
     assert sum(group.count for group in log.groups(embed)) == 4
     assert embedded[2:] == ["zuschuss für lastenrad"]
     log.close()
+
+
+def test_beyond_the_newest_questions_older_ones_stand_alone_and_still_count(tmp_path: Path, fake_embedder, monkeypatch):
+    """Grouping compares every pair of questions; a log of 50,000 must not exhaust the memory."""
+    monkeypatch.setattr("kb.service.gaps.MAX_GROUPED", 3)
+    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+    asked = ["Lastenrad Förderung", "Moorschutz", "Wärmepumpe", "Bürgerenergie", "Lastenrad Förderung", "Starkregen"]
+    for days_ago, question in enumerate(reversed(asked)):  # the last one asked most recently
+        log.record(UNANSWERED, question, "", now=NOW - timedelta(days=days_ago))
+    embedded: list[str] = []
+    groups = log.groups(lambda question: embedded.append(question) or fake_embedder.embed_query(question))
+    assert sorted(embedded) == ["bürgerenergie", "lastenrad förderung", "starkregen"]
+    assert sum(group.count for group in groups) == len(asked)
+    assert {group.label for group in groups} >= {"Moorschutz", "Wärmepumpe"}
+    log.close()

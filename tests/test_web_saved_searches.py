@@ -90,6 +90,13 @@ def test_a_saved_search_keeps_its_filters_and_can_be_deleted(world):
     assert world.app.test_client().get(f"/feeds/{search.token}.atom").status_code == 404
 
 
+def test_a_saved_search_is_a_question_not_a_document(tmp_path, fake_embedder):
+    member = World(tmp_path, fake_embedder).client("leser-eigener-kreis")
+    assert save_search(member, "Wärmeplanung " * 60).status_code == 302
+    page = member.get("/konto").get_data(as_text=True)
+    assert "höchstens 500 Zeichen" in page and "Wärmeplanung Wärmeplanung" not in page
+
+
 def test_a_feed_stays_well_formed_when_a_document_holds_control_characters(tmp_path, fake_embedder):
     """A title or passage text with characters XML cannot hold (read from a PDF) would make the
     feed unreadable for every feed reader: they are left out."""

@@ -27,6 +27,9 @@ GAP_KINDS = (UNANSWERED, UNHELPFUL)  # what the network lacks; HELPFUL is counte
 # Questions this similar ask the same (multilingual-e5-small query vectors: paraphrases of one
 # question measured 0.89–0.93, questions on neighbouring topics 0.76–0.88).
 SAME_QUESTION = 0.89
+# Grouping by meaning compares every pair: the newest this many distinct questions are grouped
+# (2,000 take ~16 MB and well under a second), older ones each stand alone, counted all the same.
+MAX_GROUPED = 2000
 MAX_QUERY = 500
 
 
@@ -98,19 +101,24 @@ class GapLog(CatalogueStore):
         Each distinct question is embedded once per log (``embed`` is the model's query encoder),
         so showing the page again embeds only what was asked since.
         """
-        gaps = self.entries()
-        questions = sorted({gap.query.lower() for gap in gaps})
-        if not questions:
+        gaps = self.entries()  # newest first
+        newest_first = list(dict.fromkeys(gap.query.lower() for gap in gaps))
+        if not newest_first:
             return []
+        questions = sorted(newest_first[:MAX_GROUPED])
         known = self._vectors
         self._vectors = {question: known[question] if question in known else embed(question) for question in questions}
         vectors = np.stack([self._vectors[question] for question in questions])
         label_of = _cluster(vectors)
-        members: dict[int, list[Gap]] = {}
         index = {question: i for i, question in enumerate(questions)}
+        members: dict[object, list[Gap]] = {}
         for gap in gaps:
-            members.setdefault(label_of[index[gap.query.lower()]], []).append(gap)
-        groups = [GapGroup(_typical(found, vectors, index), found) for found in members.values()]
+            question = gap.query.lower()
+            members.setdefault(label_of[index[question]] if question in index else question, []).append(gap)
+        groups = [
+            GapGroup(_typical(found, vectors, index) if found[0].query.lower() in index else found[0].query, found)
+            for found in members.values()
+        ]
         return sorted(groups, key=lambda group: (-group.count, group.label))
 
 
