@@ -110,3 +110,26 @@ def test_a_sentence_leaning_back_is_quoted_with_the_one_before_and_bullets_stand
 def test_no_sentence_is_quoted_twice():
     texts = ["Der Kreis zahlt.", "Der Kreis zahlt.", "Diese Regel gilt. Der Kreis zahlt.", "Etwas anderes."]
     assert choose([0.9, 0.9, 0.95, 0.1], texts) == [2]
+
+
+def test_lead_ins_and_table_headers_are_never_quoted_alone_and_a_dash_inside_a_sentence_is_no_bullet():
+    listed = "Daher kann die Kommune den Verzicht auf das Auto belohnen, z.B. durch\n• eine Umstiegsprämie auf den ÖPNV"
+    assert [listed[u.start : u.end] for u in units(listed)] == ["eine Umstiegsprämie auf den ÖPNV"]
+    inline = "Dazu gehört z.B. • Erstellung einer Mobilitätsanalyse • Einführung von Jobtickets im Kreishaus"
+    assert [inline[u.start : u.end] for u in units(inline)][0] == "Erstellung einer Mobilitätsanalyse"
+    table = "Gebäudetyp | Richtwert Heizwärme kWh/m²a\nSchule | 95 kWh im Jahr\nSporthalle | 110 kWh im Jahr"
+    assert [table[u.start : u.end] for u in units(table)] == ["Schule | 95 kWh im Jahr", "Sporthalle | 110 kWh im Jahr"]
+    dashed = "2018 fielen etwa 219 Millionen Tonnen Bauabfälle an – und machten damit mehr als die Hälfte aus."
+    assert [dashed[u.start : u.end] for u in units(dashed)] == [dashed]
+    slide = "Maßnahmen im Überblick\n– Dächer der Schulen verpachten\n– Bürgerenergie ab 100 Euro"
+    assert [slide[u.start : u.end] for u in units(slide)][-2:] == [
+        "Dächer der Schulen verpachten",
+        "Bürgerenergie ab 100 Euro",
+    ]
+
+
+def test_units_sharing_a_stretch_of_one_document_are_quoted_once():
+    texts = ["Der Kreis zahlt. Dort gilt es.", "Dort gilt es. Dabei hilft er.", "Etwas anderes gilt."]
+    places = [(1, 0, 30), (1, 17, 46), (1, 50, 70)]
+    assert choose([0.9, 0.9, 0.88], texts, places) == [0, 2]
+    assert choose([0.9, 0.9, 0.88], texts, [(1, 0, 30), (2, 17, 46), (1, 50, 70)]) == [0, 1, 2]  # another document
