@@ -133,3 +133,12 @@ def test_units_sharing_a_stretch_of_one_document_are_quoted_once():
     places = [(1, 0, 30), (1, 17, 46), (1, 50, 70)]
     assert choose([0.9, 0.9, 0.88], texts, places) == [0, 2]
     assert choose([0.9, 0.9, 0.88], texts, [(1, 0, 30), (2, 17, 46), (1, 50, 70)]) == [0, 1, 2]  # another document
+
+
+def test_a_sentence_broken_by_a_line_break_is_one_unit_but_slide_lines_stay_apart():
+    broken = "Es legt fest, welche\nRolle die Kreisverwaltung gegenüber ihren Gemeinden übernimmt."
+    assert [broken[u.start : u.end] for u in units(broken)] == [broken]
+    slide = "Bestandsanalyse bis Juni 2024\nPotenzialanalyse bis Dezember 2024\nBeschluss in den Gemeinderäten"
+    assert len(units(slide)) == 3
+    listed = "Zuständig sind die\n• Gemeinden des Kreises mit eigenem Personal"  # a list item is no continuation
+    assert [listed[u.start : u.end] for u in units(listed)] == ["Gemeinden des Kreises mit eigenem Personal"]

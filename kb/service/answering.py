@@ -104,10 +104,18 @@ def units(text: str) -> list[Unit]:
     return found
 
 
+# Words no sentence ends on: a line ending on one was broken inside a sentence (a PDF line break).
+_CANNOT_END = frozenset(
+    """der die das den dem des ein eine einer eines einem einen und oder sowie aber sondern dass ob
+    welche welcher welches welchen welchem zu zur zum mit für von vom bei beim im in an am auf aus
+    nach über unter um durch gegen ohne bis seit sich ihre ihrer ihren seine seiner seinen""".split()
+)
+
+
 def _pieces(text: str) -> list[_Piece]:
     """Sentences, cut further at list markers."""
     pieces: list[_Piece] = []
-    for start, end in split_sentences(text):
+    for start, end in _join_broken_lines(text, split_sentences(text)):
         cut, bulleted = start, False
         dash = _DASH_BULLET.match(text, start, end)
         if dash:
@@ -119,6 +127,25 @@ def _pieces(text: str) -> list[_Piece]:
         if cut < end:
             pieces.append(_Piece(cut, end, bulleted))
     return pieces
+
+
+def _join_broken_lines(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Rejoin a sentence that a line break cut after a word no sentence ends on („…, welche⏎Rolle …“)."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined:
+            before = text[joined[-1][0] : joined[-1][1]]
+            words = before.split()
+            broken = (
+                "\n" in text[joined[-1][1] : start]
+                and bool(words)
+                and (words[-1].lower() in _CANNOT_END or before.endswith(","))
+            )
+            if broken and not _BULLET.match(text, start) and not _DASH_BULLET.match(text, start):
+                joined[-1] = (joined[-1][0], end)
+                continue
+        joined.append((start, end))
+    return joined
 
 
 def _is_lead_in(text: str, piece: _Piece, following: _Piece | None) -> bool:
