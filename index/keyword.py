@@ -271,8 +271,9 @@ class KeywordIndex:
         searcher = self._current_searcher()
         return float(sum(searcher.idf("text", term) for term in terms))
 
-    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
-        """Per text, the share of the query's term weight it contains (0 to 1).
+    def coverage(self, query: str, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[float]:
+        """Per text, the share of the query's term weight it contains (0 to 1); with ``contexts``,
+        the share that each text's context (the text read with what surrounds it) contains.
 
         A term weighs its idf in the corpus times its idf among ``texts`` (how many of them hold
         it): a query word that every candidate sentence shares („Hohenwalde“ in all sentences of
@@ -290,6 +291,8 @@ class KeywordIndex:
         mass = sum(weights.values())
         if mass <= 0:
             return [0.0] * len(texts)
+        if contexts is not None:
+            found = [set(analyze(context)) for context in contexts]
         return [sum(weight for term, weight in weights.items() if term in f) / mass for f in found]
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:

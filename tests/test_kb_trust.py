@@ -6,13 +6,23 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from bench.question_sets import answerable, contains_answer, unanswerable
 from index.relevance import FLOOR
 from kb.main import cli
-from kb.service.answering import choose, units
+from kb.service.answering import (
+    ANSWER_TYPE_WEIGHT,
+    CONTEXT_SHARE,
+    COVERAGE_WEIGHT,
+    answer_type_matches,
+    choose,
+    contexts,
+    unit_scores,
+    units,
+)
 from kb.service.evaluation import evaluate
 from tests.conftest import make_app, make_config
 
@@ -142,3 +152,23 @@ def test_a_sentence_broken_by_a_line_break_is_one_unit_but_slide_lines_stay_apar
     assert len(units(slide)) == 3
     listed = "Zuständig sind die\n• Gemeinden des Kreises mit eigenem Personal"  # a list item is no continuation
     assert [listed[u.start : u.end] for u in units(listed)] == ["Gemeinden des Kreises mit eigenem Personal"]
+
+
+def test_a_question_word_in_the_unit_before_counts_half_and_the_kind_of_answer_counts():
+    text = "Dazu gehören mehrere Bausteine der Förderung. Der Kreis zahlt 250.000 Euro im Jahr."
+    spans = [(u.start, u.end) for u in units(text)]
+    assert contexts(text, spans) == [text[: spans[0][1]], text]
+
+    def coverage(query: str, texts, contexts=None):  # noqa: ANN001, ANN202 - the keyword index's signature
+        return [1.0 if "Förderung" in t else 0.0 for t in (contexts or texts)]
+
+    scores = unit_scores(
+        "Wie hoch ist die Förderung?", np.zeros(2), [text[a:b] for a, b in spans], contexts(text, spans), coverage
+    )
+    assert scores[0] == pytest.approx(COVERAGE_WEIGHT)
+    assert scores[1] == pytest.approx(COVERAGE_WEIGHT * CONTEXT_SHARE + ANSWER_TYPE_WEIGHT)  # 250.000: a quantity
+    assert answer_type_matches("Wann hat der Kreistag beschlossen?", ["am 14. März 2022", "im Kreistag"]) == [
+        True,
+        False,
+    ]
+    assert answer_type_matches("Wer bezahlt die Karten?", ["Der Kreis zahlt 50 Prozent."]) == [False]

@@ -15,7 +15,7 @@ quote worse (bench/answers.py, README).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +26,9 @@ from kb.core.embedding import Embedder
 
 MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
 COVERAGE_WEIGHT = 0.15  # of the question's keyword share in a unit, beside its cosine (bench/answers.py)
+# A question word in the unit before counts this much of one in the unit itself: „Dazu gehört …“
+# names the topic, the list item after it answers.
+CONTEXT_SHARE = 0.5
 ANSWER_TYPE_WEIGHT = 0.02  # for a unit holding what the question asks for: a number, a date
 MARGIN = 0.05  # further units are quoted only within this score of the best one
 _BULLET = re.compile(r"\s*[•▪◦‣]\s+")
@@ -237,6 +240,27 @@ def choose(
 
 def _overlap(one: Place, other: Place) -> bool:
     return one[0] == other[0] and one[1] < other[2] and other[1] < one[2]
+
+
+Coverage = Callable[[str, Sequence[str], Sequence[str] | None], list[float]]
+
+
+def unit_scores(
+    query: str, cosines: np.ndarray, texts: Sequence[str], contexts: Sequence[str], coverage: Coverage
+) -> np.ndarray:
+    """Each unit's score: its cosine with the question, plus the question's keyword share in the
+    unit (a share found only in ``contexts``, the unit read with the one before, counts
+    ``CONTEXT_SHARE``), plus a little when it holds the kind of answer asked for."""
+    own = np.asarray(coverage(query, texts, None))
+    read_with_before = np.asarray(coverage(query, texts, contexts))
+    keywords = (1 - CONTEXT_SHARE) * own + CONTEXT_SHARE * read_with_before
+    kind = np.asarray(answer_type_matches(query, texts), dtype=np.float64)
+    return np.asarray(cosines, dtype=np.float64) + COVERAGE_WEIGHT * keywords + ANSWER_TYPE_WEIGHT * kind
+
+
+def contexts(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
+    """Each unit of a passage read with the unit before it (the first alone)."""
+    return [text[spans[n - 1][0] if n else start : end] for n, (start, end) in enumerate(spans)]
 
 
 NOTHING_FOUND = "Dazu steht nichts in den Dokumenten: keine Passage ist relevant genug, um daraus zu zitieren."

@@ -14,14 +14,7 @@ from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.answering import (
-    ANSWER_TYPE_WEIGHT,
-    COVERAGE_WEIGHT,
-    NOTHING_FOUND,
-    answer_type_matches,
-    choose,
-    embed_with_units,
-)
+from kb.service.answering import NOTHING_FOUND, choose, contexts, embed_with_units, unit_scores
 from kb.service.catalogue import Catalogue
 from kb.service.duplicates import Copy, copies_of
 
@@ -247,8 +240,8 @@ class Searcher:
 
         Extractive only: units are quoted verbatim from the passages that clear the relevance
         floor (none clears it: ``answered`` is False and nothing is quoted). Every unit of those
-        passages is scored by its stored vector against the question plus its share of the
-        question's keywords (``kb/service/answering.py``).
+        passages is scored by its stored vector against the question, its share of the question's
+        keywords and the kind of answer it holds (``kb/service/answering.py``).
         """
         result = self.search(query, filters=filters, limit=limit)
         matching = [hit for hit in result.hits if hit.matches]
@@ -268,12 +261,11 @@ class Searcher:
         places = [
             (hit.document.id, hit.passage.char_start + a, hit.passage.char_start + b) for hit, (a, b) in candidates
         ]
+        read_with_before = [
+            context for hit in matching for context in contexts(hit.passage.text, stored[hit.passage.id][0])
+        ]
         question = self.embedder.embed_query(result.query)
-        scores = (
-            vectors @ question
-            + COVERAGE_WEIGHT * np.asarray(self.indexes.keywords.coverage(result.query, texts))
-            + ANSWER_TYPE_WEIGHT * np.asarray(answer_type_matches(result.query, texts))
-        )
+        scores = unit_scores(result.query, vectors @ question, texts, read_with_before, self.indexes.keywords.coverage)
         sentences = [
             AnswerSentence(
                 texts[i],
