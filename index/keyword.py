@@ -8,7 +8,6 @@ Analysis: words are lower-cased, stopwords dropped, umlauts and ß folded ("Wär
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -271,29 +270,19 @@ class KeywordIndex:
         searcher = self._current_searcher()
         return float(sum(searcher.idf("text", term) for term in terms))
 
-    def coverage(self, query: str, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[float]:
-        """Per text, the share of the query's term weight it contains (0 to 1); with ``contexts``,
-        the share that each text's context (the text read with what surrounds it) contains.
-
-        A term weighs its idf in the corpus times its idf among ``texts`` (how many of them hold
-        it): a query word that every candidate sentence shares („Hohenwalde“ in all sentences of
-        Hohenwalde's concept) is rare in the corpus but tells the candidates nothing apart.
-        """
+    def coverage(self, query: str, texts: Sequence[str]) -> list[float]:
+        """Per text, the share of the query's idf mass whose terms it contains (0 to 1)."""
         terms = analyze_query(query)
         searcher = self._current_searcher() if terms else None
-        if searcher is None:
-            return [0.0] * len(texts)
-        found = [set(analyze(text)) for text in texts]
-        weights = {
-            term: searcher.idf("text", term) * math.log((len(texts) + 1) / (1 + sum(term in f for f in found)))
-            for term in terms
-        }
+        weights = {term: searcher.idf("text", term) for term in terms} if searcher else {}
         mass = sum(weights.values())
         if mass <= 0:
             return [0.0] * len(texts)
-        if contexts is not None:
-            found = [set(analyze(context)) for context in contexts]
-        return [sum(weight for term, weight in weights.items() if term in f) / mass for f in found]
+        shares = []
+        for text in texts:
+            found = set(analyze(text))
+            shares.append(sum(weight for term, weight in weights.items() if term in found) / mass)
+        return shares
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""

@@ -83,20 +83,3 @@ def test_highlight_spans_cover_whole_words_with_umlauts(index: KeywordIndex):
 def test_decompounding_does_not_invent_short_junk_parts():
     assert "den" not in analyze("Gemeinden") and analyze("Gemeinden") == ["gemeind"]
     assert {"klimaschutz", "konzept"} <= set(analyze("Klimaschutzkonzept"))
-
-
-def test_coverage_weighs_words_that_tell_the_texts_apart(index: KeywordIndex):
-    texts = [
-        "Im Landkreis beginnt die Wärmeplanung.",
-        "Im Landkreis gibt es einen Radweg zum Rathaus.",
-        "Im Landkreis wurde beschlossen.",
-    ]
-    # „Landkreis“ is in every text: it tells them nothing apart and weighs nothing
-    shares = index.coverage("Landkreis Wärmeplanung", texts)
-    assert shares[0] == pytest.approx(1.0) and shares[1] == shares[2] == 0.0
-    # read in a context, a text is credited with the words its context holds, at the same weights
-    assert index.coverage("Landkreis Wärmeplanung", texts, [texts[0], texts[0] + " " + texts[1], texts[2]]) == [
-        pytest.approx(1.0),
-        pytest.approx(1.0),
-        0.0,
-    ]

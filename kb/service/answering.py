@@ -6,10 +6,12 @@ starts with a reference the reader cannot resolve. A unit's vector is made at in
 same forward pass as its passage's, from the passage's token vectors inside the unit
 (:func:`embed_with_units`): it is read with its passage and heading around it, and an answer
 embeds nothing but the question. Units are scored by that vector's similarity to the question,
-plus how much of the question's keyword weight they contain (a word every candidate holds
-weighs nothing), plus a little when they hold the kind of answer asked for (a number for „Wie
-viele …?“, a date for „Wann …?“); a separate weight for the passage's relevance made the first
-quote worse (bench/answers.py, README).
+plus how much of the question's idf mass they contain, plus a little when they hold the kind of
+answer asked for (a number for „Wie viele …?“, a date for „Wann …?“). Weights are chosen so that
+no question set loses, the unseen real_public_de included; weighting keywords by their rarity
+among the candidates or crediting a keyword in the sentence before won on our questions and lost
+there, and a weight for the passage's relevance made the first quote worse (bench/answers.py,
+README).
 """
 
 from __future__ import annotations
@@ -242,25 +244,14 @@ def _overlap(one: Place, other: Place) -> bool:
     return one[0] == other[0] and one[1] < other[2] and other[1] < one[2]
 
 
-Coverage = Callable[[str, Sequence[str], Sequence[str] | None], list[float]]
-
-
 def unit_scores(
-    query: str, cosines: np.ndarray, texts: Sequence[str], contexts: Sequence[str], coverage: Coverage
+    query: str, cosines: np.ndarray, texts: Sequence[str], coverage: Callable[[str, Sequence[str]], list[float]]
 ) -> np.ndarray:
-    """Each unit's score: its cosine with the question, plus the question's keyword share in the
-    unit (a share found only in ``contexts``, the unit read with the one before, counts
-    ``CONTEXT_SHARE``), plus a little when it holds the kind of answer asked for."""
-    own = np.asarray(coverage(query, texts, None))
-    read_with_before = np.asarray(coverage(query, texts, contexts))
-    keywords = (1 - CONTEXT_SHARE) * own + CONTEXT_SHARE * read_with_before
+    """Each unit's score: its cosine with the question, plus the share of the question's idf
+    mass its words hold, plus a little when it holds the kind of answer asked for."""
+    keywords = np.asarray(coverage(query, texts), dtype=np.float64)
     kind = np.asarray(answer_type_matches(query, texts), dtype=np.float64)
     return np.asarray(cosines, dtype=np.float64) + COVERAGE_WEIGHT * keywords + ANSWER_TYPE_WEIGHT * kind
-
-
-def contexts(text: str, spans: Sequence[tuple[int, int]]) -> list[str]:
-    """Each unit of a passage read with the unit before it (the first alone)."""
-    return [text[spans[n - 1][0] if n else start : end] for n, (start, end) in enumerate(spans)]
 
 
 NOTHING_FOUND = "Dazu steht nichts in den Dokumenten: keine Passage ist relevant genug, um daraus zu zitieren."

@@ -14,7 +14,7 @@ from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.answering import NOTHING_FOUND, choose, contexts, embed_with_units, unit_scores
+from kb.service.answering import NOTHING_FOUND, choose, embed_with_units, unit_scores
 from kb.service.catalogue import Catalogue
 from kb.service.duplicates import Copy, copies_of
 
@@ -261,11 +261,8 @@ class Searcher:
         places = [
             (hit.document.id, hit.passage.char_start + a, hit.passage.char_start + b) for hit, (a, b) in candidates
         ]
-        read_with_before = [
-            context for hit in matching for context in contexts(hit.passage.text, stored[hit.passage.id][0])
-        ]
         question = self.embedder.embed_query(result.query)
-        scores = unit_scores(result.query, vectors @ question, texts, read_with_before, self.indexes.keywords.coverage)
+        scores = unit_scores(result.query, vectors @ question, texts, self.indexes.keywords.coverage)
         sentences = [
             AnswerSentence(
                 texts[i],
