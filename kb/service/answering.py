@@ -27,10 +27,7 @@ from kb.core.documents import passage_context
 from kb.core.embedding import Embedder
 
 MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
-COVERAGE_WEIGHT = 0.15  # of the question's keyword share in a unit, beside its cosine (bench/answers.py)
-# A question word in the unit before counts this much of one in the unit itself: „Dazu gehört …“
-# names the topic, the list item after it answers.
-CONTEXT_SHARE = 0.5
+COVERAGE_WEIGHT = 0.1  # of the question's idf share in a unit, beside its cosine (bench/answers.py)
 ANSWER_TYPE_WEIGHT = 0.02  # for a unit holding what the question asks for: a number, a date
 MARGIN = 0.05  # further units are quoted only within this score of the best one
 _BULLET = re.compile(r"\s*[•▪◦‣]\s+")
