@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from bench.question_sets import answerable, contains_answer, unanswerable
 from index.relevance import FLOOR
 from kb.main import cli
+from kb.service.answer_kinds import answer_type_matches
 from kb.service.answering import (
     ANSWER_TYPE_WEIGHT,
     COVERAGE_WEIGHT,
-    answer_type_matches,
     choose,
     unit_scores,
     units,

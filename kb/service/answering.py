@@ -25,6 +25,7 @@ import numpy as np
 from ingest.sentences import ABBREVIATIONS, split_sentences
 from kb.core.documents import passage_context
 from kb.core.embedding import Embedder
+from kb.service.answer_kinds import answer_type_matches
 
 MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
 COVERAGE_WEIGHT = 0.1  # of the question's idf share in a unit, beside its cosine (bench/answers.py)
@@ -39,33 +40,6 @@ _LEANS_BACK = re.compile(
     r"(Dort|Dabei|Damit|Dazu|Dafür|Daher|Deshalb|Dadurch|Darin|Davon|Danach|Hier|Diese[rsmn]?|Dies|Er|Sie|Es"
     r"|Ihr(e[rsmn]?)?|Sein(e[rsmn]?)?|Außerdem|Zudem|Zusätzlich|Trotzdem|Somit)\b"
 )
-
-
-# Questions asking for a quantity or a date, and how such an answer looks (classic answer types
-# of question answering: „Wie viele Schulen …?“ is answered by „14 Schulen“, not by the sentence
-# that names the schools).
-_ASKS_QUANTITY = re.compile(
-    r"^(?:\w+\s+)?(?:wie\s+(?:viele?|hoch|groß|lang|oft|weit|stark|teuer|schnell)|um\s+wie\s+viel"
-    r"|ab\s+welche[mr]?\s+(?:betrag|summe|höhe|alter|größe)"
-    r"|welche[rn]?\s+(?:anteil|betrag|summe|höhe|fördersumme|fördersatz|förderquote|zahl|anzahl|richtwert))\b",
-    re.IGNORECASE,
-)
-_ASKS_DATE = re.compile(r"^(?:\w+\s+)?(?:wann|bis\s+wann|seit\s+wann|ab\s+wann|in\s+welchem\s+jahr)\b", re.IGNORECASE)
-_QUANTITY = re.compile(
-    r"\d|\b(?:zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|hundert|tausend"
-    r"|hälfte|drittel|viertel|doppelt)\b",
-    re.IGNORECASE,
-)
-_MONTHS = "januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
-_DATE = re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b(?:{_MONTHS})\b|\d{{1,2}}\.\d{{1,2}}\.", re.IGNORECASE)
-
-
-def answer_type_matches(question: str, texts: Sequence[str]) -> list[bool]:
-    """Per text, whether it holds the kind of answer the question asks for (always False when
-    the question asks for no particular kind)."""
-    question = question.strip().lstrip("„\"'(")
-    wanted = _DATE if _ASKS_DATE.search(question) else _QUANTITY if _ASKS_QUANTITY.search(question) else None
-    return [bool(wanted and wanted.search(text)) for text in texts]
 
 
 @dataclass(frozen=True, slots=True)
