@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import closing
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from ingest.headings import cover_title, styled_headings
 from ingest.metadata import plausible_title, readable_file_title
 from ingest.normalize import clean_text, has_text, strip_running_lines
 from ingest.ocr import MAX_PIXELS, OcrSettings, PageText, Progress, read_pages, unavailable
-from ingest.pdftext import Line, body_size, draws_large_image, page_lines, page_text
+from ingest.pdftext import PDFIUM, Line, body_size, draws_large_image, page_lines, page_text
 from kb.core.documents import Block, LoadedDocument, Metadata
 from kb.core.errors import IngestError
 
@@ -32,7 +31,8 @@ def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress |
         page_count = len(reader.pages)
         outline = _outline_titles(reader)
         metadata = reader.metadata
-        document = pdfium.PdfDocument(path)
+        with PDFIUM:
+            document = pdfium.PdfDocument(path)
     except IngestError:
         raise
     except (
@@ -52,19 +52,24 @@ def load_pdf(path: Path, ocr: OcrSettings | None = None, on_progress: Progress |
             ) from None
         raise IngestError(path, f"Das PDF ist beschädigt und kann nicht gelesen werden ({message}).") from None
     if not page_count:
-        document.close()
+        with PDFIUM:
+            document.close()
         raise IngestError(path, "Das PDF hat keine Seiten.")
 
-    with closing(document):
-        lines = [page_lines(document[index]) for index in range(len(document))]
-        body = body_size(lines)
-        heights = [document[index].get_height() for index in range(len(document))]
-        layered = [clean_text(page_text(page, height, body)) for page, height in zip(lines, heights, strict=True)]
-        pages = strip_running_lines(layered)
-        empty = [number for number, text in enumerate(pages, 1) if not has_text(text)]
-        # a page whose only text is a running header is no scan, unless it carries a large image
-        scanned = [n for n in empty if not has_text(layered[n - 1]) or draws_large_image(document[n - 1])]
+    try:
+        with PDFIUM:  # not held while Tesseract reads: the viewer's requests need PDFium meanwhile
+            lines = [page_lines(document[index]) for index in range(len(document))]
+            body = body_size(lines)
+            heights = [document[index].get_height() for index in range(len(document))]
+            layered = [clean_text(page_text(page, height, body)) for page, height in zip(lines, heights, strict=True)]
+            pages = strip_running_lines(layered)
+            empty = [number for number, text in enumerate(pages, 1) if not has_text(text)]
+            # a page whose only text is a running header is no scan, unless it carries a large image
+            scanned = [n for n in empty if not has_text(layered[n - 1]) or draws_large_image(document[n - 1])]
         read, warnings = _read_by_ocr(document, scanned, ocr, on_progress) if scanned and ocr else ({}, [])
+    finally:
+        with PDFIUM:
+            document.close()
     if len(empty) == len(pages) and not read:
         raise IngestError(
             path,
@@ -105,7 +110,8 @@ def _read_by_ocr(
     reason = unavailable(settings)
     if reason:
         return {}, [f"{reason} Seiten ohne Textebene bleiben ungelesen."]
-    drawn = [number for number in scanned if next(document[number - 1].get_objects(max_depth=1), None) is not None]  # type: ignore[index]
+    with PDFIUM:
+        drawn = [number for number in scanned if next(document[number - 1].get_objects(max_depth=1), None) is not None]  # type: ignore[index]
     chosen, skipped = drawn[: settings.max_pages], drawn[settings.max_pages :]
     warnings = []
     if skipped:
@@ -125,10 +131,12 @@ def _read_by_ocr(
 
 def _render(document: object, number: int, dpi: int) -> Image.Image:
     """A page as a grey image at ``dpi``, or less if that would exceed ocr.MAX_PIXELS."""
-    page = document[number - 1]  # type: ignore[index]
-    width, height = page.get_size()  # points, 1/72 inch
-    scale = min(dpi / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
-    image = page.render(scale=scale, grayscale=True).to_pil()
+    with PDFIUM:
+        page = document[number - 1]  # type: ignore[index]
+        width, height = page.get_size()  # points, 1/72 inch
+        scale = min(dpi / 72, (MAX_PIXELS / max(width * height, 1)) ** 0.5)
+        image = page.render(scale=scale, grayscale=True).to_pil()
+        del page  # closes it now, under the lock
     image.info["dpi"] = (72 * scale, 72 * scale)
     return image
 

@@ -14,6 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.pdftext import PDFIUM
+
 _FIRST_ANCHOR = 32  # letters that must match to place the passage's start (a shorter one may recur)
 _ANCHOR = 12  # letters that must match to resume after a skip
 _MAX_STARTS = 8  # places of a repeated start that are tried
@@ -46,26 +48,30 @@ def locate_passage(path: Path, text: str, pages: Iterable[int]) -> list[Box]:
     """Rectangles covering ``text`` on ``pages`` (1-based) of the PDF at ``path``, in reading order.
 
     Parts of the passage not found on those pages (text from OCR, which has no text layer) get no
-    rectangle; an empty list means nothing was found (or the file cannot be opened).
+    rectangle; an empty list means nothing was found (or the file cannot be opened). Waits while
+    another thread reads a PDF (:data:`ingest.pdftext.PDFIUM`).
     """
     import pypdfium2 as pdfium
 
-    try:
-        document = pdfium.PdfDocument(path)
-    except (pdfium.PdfiumError, OSError):
-        return []
-    try:
-        wanted = [p for p in pages if 1 <= p <= len(document)]
-        textpages = {p: document[p - 1].get_textpage() for p in wanted}
+    with PDFIUM:
         try:
-            letters, owners = _page_letters(textpages)
-            found = _align(fold(text), letters)
-            return [box for page in wanted for box in _boxes(document[page - 1], textpages[page], found, owners, page)]
+            document = pdfium.PdfDocument(path)
+        except (pdfium.PdfiumError, OSError):
+            return []
+        try:
+            wanted = [p for p in pages if 1 <= p <= len(document)]
+            textpages = {p: document[p - 1].get_textpage() for p in wanted}
+            try:
+                letters, owners = _page_letters(textpages)
+                found = _align(fold(text), letters)
+                return [
+                    box for page in wanted for box in _boxes(document[page - 1], textpages[page], found, owners, page)
+                ]
+            finally:
+                for textpage in textpages.values():
+                    textpage.close()
         finally:
-            for textpage in textpages.values():
-                textpage.close()
-    finally:
-        document.close()
+            document.close()
 
 
 def _page_letters(textpages: dict[int, object]) -> tuple[str, list[_Char]]:

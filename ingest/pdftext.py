@@ -8,7 +8,14 @@ ends (U+FFFE), which are handed on as a line break for ``normalize.join_hyphenat
 from __future__ import annotations
 
 import ctypes
+import threading
 from dataclasses import dataclass
+
+# PDFium is not thread-safe: no two of its calls may run at once, not even on different documents
+# (pypdfium2's documentation; doing so crashes or corrupts the process). A server reads PDFs in
+# its writer thread (ingest) and in request threads (the viewer's highlights), so every use of
+# PDFium holds this lock.
+PDFIUM = threading.RLock()
 
 # PDFium's font weight is unreliable (Corbel Regular reports 640): the font name and the
 # ForceBold flag of the font descriptor decide.

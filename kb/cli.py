@@ -26,7 +26,7 @@ from kb.service.presenters import (
     answer_json,
     document_json,
     hit_json,
-    passage_json,
+    passages_json,
     search_json,
     visibility_label,
 )
@@ -169,7 +169,8 @@ def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) 
     record = kb.find_document(document)
     data = document_json(record)
     if show_passages or as_json:
-        data["passages"] = [passage_json(p) for p in kb.passages(record.id)]
+        passages = kb.passages(record.id)
+        data["passages"] = passages_json(passages, kb.copies([p.id for p in passages]), record)
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -179,6 +180,8 @@ def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) 
     for p in data.get("passages", []):
         pages = p["page_start"] if p["page_start"] == p["page_end"] else f"{p['page_start']}–{p['page_end']}"
         click.echo(f"\n[{p['ordinal']}] S. {pages} · {' › '.join(p['heading_path'])}\n{p['text']}")
+        if p["near_duplicates"]:
+            click.echo("fast gleich auch in: " + ", ".join(c["label"] for c in p["near_duplicates"]))
 
 
 @cli.command()

@@ -97,6 +97,27 @@ def test_html_keeps_main_content_and_drops_navigation_and_scripts(tmp_path: Path
         assert boilerplate not in text
 
 
+@pytest.mark.parametrize(
+    ("declared", "kept"),
+    [
+        ("https://www.example.org/praxis", "https://www.example.org/praxis"),
+        ("javascript:alert(1)", None),
+        ("data:text/html,x", None),
+    ],
+)
+def test_html_takes_its_source_address_only_if_it_is_a_web_address(tmp_path: Path, declared: str, kept):
+    path = tmp_path / "praxis.html"
+    path.write_text(
+        f"""<!doctype html><html lang="de"><head><title>Praxisbeispiel</title>
+        <link rel="canonical" href="{declared}"></head><body><main><article><h1>Bürgerenergie</h1>
+        <p>Die Energiegenossenschaft betreibt seit 2019 zwölf Photovoltaikanlagen auf Schuldächern
+        und beteiligt die Bürgerinnen und Bürger direkt an den Erträgen der Anlagen im Kreis.</p>
+        </article></main></body></html>""",
+        "utf-8",
+    )
+    assert load(path, max_bytes=MB).metadata.source_url == kept
+
+
 def test_markdown_headings_lists_and_tables(tmp_path: Path):
     path = tmp_path / "notiz.md"
     path.write_text(

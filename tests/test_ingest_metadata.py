@@ -97,3 +97,10 @@ def test_user_input_keeps_unknown_counties_but_not_unknown_topics():
     assert validated_metadata(Metadata(county="Landkreis Hohenwalde")).county == "Landkreis Hohenwalde"
     with pytest.raises(KbError, match="unbekanntes Handlungsfeld 'Raumfahrt'"):
         validated_metadata(Metadata(topics=["Raumfahrt"]))
+
+
+def test_a_source_url_must_be_a_web_address():
+    assert validated_metadata(Metadata(source_url="https://www.example.org/praxis")).source_url
+    for address in ("javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "www.example.org"):
+        with pytest.raises(KbError, match="source_url muss eine Webadresse"):
+            validated_metadata(Metadata(source_url=address))

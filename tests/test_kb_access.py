@@ -93,7 +93,7 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 def _downgrade(data) -> None:
     """Turn a data directory into one written before visibility levels (schema 3, a keyword index of
     the earlier engine, Whoosh) and before page marks, the Merkliste, the network directory, the gap
-    log, saved searches and near-duplicates."""
+    log, saved searches, near-duplicates and server-side sessions."""
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
         for table, column in (
             ("documents", "visibility"),
@@ -108,7 +108,7 @@ def _downgrade(data) -> None:
         for column in ("record_searches", "email"):
             db.execute(f"ALTER TABLE users DROP COLUMN {column}")
         tables = ("merkliste", "county_roles", "contacts", "gaps", "saved_searches")
-        for table in (*tables, "near_duplicates", "passage_signatures"):
+        for table in (*tables, "near_duplicates", "passage_signatures", "sessions"):
             db.execute(f"DROP TABLE {table}")
         db.execute("PRAGMA user_version = 3")
     keywords = data / "index" / "keyword"

@@ -95,3 +95,34 @@ def test_an_index_from_before_units_still_answers(tmp_path: Path):
     assert answer.answered and all(sentence.text in TEXT for sentence in answer.sentences)
     assert embedder.passage_calls == before + 1  # its units were embedded for this answer
     kb.close()
+
+
+def test_no_sentence_is_quoted_twice_across_overlapping_passages(tmp_path: Path):
+    """A sentence between two that lean on it („A. Dort B. Dabei C.“) belongs to two units
+    („A. Dort B.“ and „Dort B. Dabei C.“), and the splitter repeats a passage's last sentences at
+    the start of the next one: however the units meet, each stretch of the document is quoted once."""
+    forms = (
+        "Die Gemeinde Nummer {n} prüft in diesem Jahr die Dächer ihrer Schulen auf Photovoltaik.",
+        "Dort werden im Bauabschnitt {n} die Dächer der Schulen mit Photovoltaik belegt.",
+        "Dabei hilft im Abschnitt {n} die Energieagentur des Kreises mit einer Beratung.",
+    )
+    sentences = [forms[n % 3].format(n=n) for n in range(30)]
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "dächer.txt").write_text(" ".join(sentences), "utf-8")
+    config = make_config(tmp_path / "data", ocr=False, passage_tokens=60, overlap_tokens=30)
+    kb = KnowledgeBase(config, embedder=CountingEmbedder())
+    assert not kb.ingest([docs]).failed
+    passages = {p.id: p for p in kb.passages(kb.documents()[0].id)}
+    ordered = sorted(passages.values(), key=lambda p: p.char_start)
+    assert any(b.char_start < a.char_end for a, b in zip(ordered, ordered[1:], strict=False))  # they overlap
+    answer = kb.answer(" ".join(sentences[3:6]))
+    assert answer.sentences
+    quoted: list[set[int]] = []
+    for sentence in answer.sentences:
+        passage = passages[sentence.passage_id]
+        start = passage.char_start + passage.text.index(sentence.text)
+        here = set(range(start, start + len(sentence.text)))
+        assert not any(here & other for other in quoted), [s.text for s in answer.sentences]
+        quoted.append(here)
+    kb.close()

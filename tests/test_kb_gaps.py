@@ -38,3 +38,37 @@ def test_paraphrases_form_one_group_and_other_questions_their_own(tmp_path: Path
     assert log.purge(now=NOW + timedelta(days=365 - 30)) == 2  # the two asked more than 335 days before
     assert sum(group.count for group in log.groups(embedder.embed_query)) == 4
     log.close()
+
+
+def test_showing_the_groups_again_embeds_only_the_questions_asked_since(tmp_path: Path, fake_embedder):
+    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+    embedded: list[str] = []
+
+    def embed(question: str):
+        embedded.append(question)
+        return fake_embedder.embed_query(question)
+
+    for question in ("Wie fördern wir Lastenräder?", "Wärmepumpen in Altbauten", "wie fördern wir lastenräder?"):
+        log.record(UNANSWERED, question, "")
+    first = log.groups(embed)
+    assert sorted(embedded) == ["wie fördern wir lastenräder?", "wärmepumpen in altbauten"]
+    assert log.groups(embed) == first and len(embedded) == 2
+    log.record(UNHELPFUL, "Zuschuss für Lastenrad", "")
+    assert sum(group.count for group in log.groups(embed)) == 4
+    assert embedded[2:] == ["zuschuss für lastenrad"]
+    log.close()
+
+
+def test_beyond_the_newest_questions_older_ones_stand_alone_and_still_count(tmp_path: Path, fake_embedder, monkeypatch):
+    """Grouping compares every pair of questions; a log of 50,000 must not exhaust the memory."""
+    monkeypatch.setattr("kb.service.gaps.MAX_GROUPED", 3)
+    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+    asked = ["Lastenrad Förderung", "Moorschutz", "Wärmepumpe", "Bürgerenergie", "Lastenrad Förderung", "Starkregen"]
+    for days_ago, question in enumerate(reversed(asked)):  # the last one asked most recently
+        log.record(UNANSWERED, question, "", now=NOW - timedelta(days=days_ago))
+    embedded: list[str] = []
+    groups = log.groups(lambda question: embedded.append(question) or fake_embedder.embed_query(question))
+    assert sorted(embedded) == ["bürgerenergie", "lastenrad förderung", "starkregen"]
+    assert sum(group.count for group in groups) == len(asked)
+    assert {group.label for group in groups} >= {"Moorschutz", "Wärmepumpe"}
+    log.close()

@@ -177,3 +177,25 @@ def test_odd_unicode_file_names_are_ingested_under_their_names(tmp_path: Path):
     kb = KnowledgeBase(make_config(tmp_path / "data"))
     assert sorted(d.file_name for d in kb.documents()) == sorted(names)
     kb.close()
+
+
+def test_files_of_the_data_directory_follow_the_umask_so_a_server_of_the_same_group_reads_them(
+    tmp_path: Path, fake_embedder
+):
+    """`kb ingest` run by an operator, `kb serve` by a service account of the same group."""
+    import os
+
+    previous = os.umask(0o027)
+    try:
+        kb = KnowledgeBase(make_config(tmp_path / "data"), embedder=fake_embedder)
+        kb.ingest([SAMPLES / "notiz-moorschutz-birkenau-sued.md"])
+        kb.close()
+    finally:
+        os.umask(previous)
+    modes = {
+        path.relative_to(tmp_path / "data").as_posix(): path.stat().st_mode & 0o777
+        for path in (tmp_path / "data").rglob("*")
+        if path.is_file() and path.name != "secret_key"  # the session key stays the owner's
+    }
+    assert any(name.startswith("index") for name in modes) and "catalogue.sqlite3" in modes
+    assert {name: oct(mode) for name, mode in modes.items() if mode & 0o640 != 0o640 or mode & 0o007} == {}

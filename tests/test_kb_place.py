@@ -8,6 +8,8 @@ cover exactly its text on exactly its pages, read back from PDFium's char boxes.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -106,6 +108,49 @@ def test_text_the_pages_do_not_hold_gets_no_rectangle(concept, tmp_path: Path):
     broken = tmp_path / "kaputt.pdf"
     broken.write_bytes(b"%PDF-1.4\nnichts\n")
     assert locate_passage(broken, passages[0].text, [1]) == []
+
+
+def test_pdfium_is_never_called_from_two_threads_at_once(concept, monkeypatch):
+    """PDFium crashes or corrupts the process when two threads call it at once, even on different
+    documents: a server's viewer requests and its writer thread's ingest take turns."""
+    import ingest.pdf
+    import ingest.pdflocate
+    from ingest.pdf import load_pdf
+
+    path, passages = concept
+    inside, most = [0], [0]
+
+    def watched(original):
+        def call(*args):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            time.sleep(0.05)  # long enough for the other thread to come in, were it let in
+            try:
+                return original(*args)
+            finally:
+                inside[0] -= 1
+
+        return call
+
+    monkeypatch.setattr(ingest.pdf, "page_lines", watched(ingest.pdf.page_lines))
+    monkeypatch.setattr(ingest.pdflocate, "_page_letters", watched(ingest.pdflocate._page_letters))
+    start = threading.Barrier(3)
+
+    def run(work) -> None:
+        start.wait()
+        for _ in range(3):
+            work()
+
+    threads = [
+        threading.Thread(target=run, args=(lambda: load_pdf(path),)),  # the writer's ingest
+        threading.Thread(target=run, args=(lambda: boxes_of(path, passages[1]),)),  # two viewer requests
+        threading.Thread(target=run, args=(lambda: boxes_of(path, passages[-1]),)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert most[0] == 1
 
 
 def test_fold_compares_letters_only():

@@ -6,13 +6,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
 from bench.question_sets import answerable, contains_answer, unanswerable
 from index.relevance import FLOOR
 from kb.main import cli
-from kb.service.answering import choose, units
+from kb.service.answer_kinds import answer_type_matches
+from kb.service.answering import (
+    ANSWER_TYPE_WEIGHT,
+    COVERAGE_WEIGHT,
+    choose,
+    unit_scores,
+    units,
+)
 from kb.service.evaluation import evaluate
 from tests.conftest import make_app, make_config
 
@@ -110,3 +118,48 @@ def test_a_sentence_leaning_back_is_quoted_with_the_one_before_and_bullets_stand
 def test_no_sentence_is_quoted_twice():
     texts = ["Der Kreis zahlt.", "Der Kreis zahlt.", "Diese Regel gilt. Der Kreis zahlt.", "Etwas anderes."]
     assert choose([0.9, 0.9, 0.95, 0.1], texts) == [2]
+
+
+def test_lead_ins_and_table_headers_are_never_quoted_alone_and_a_dash_inside_a_sentence_is_no_bullet():
+    listed = "Daher kann die Kommune den Verzicht auf das Auto belohnen, z.B. durch\n• eine Umstiegsprämie auf den ÖPNV"
+    assert [listed[u.start : u.end] for u in units(listed)] == ["eine Umstiegsprämie auf den ÖPNV"]
+    inline = "Dazu gehört z.B. • Erstellung einer Mobilitätsanalyse • Einführung von Jobtickets im Kreishaus"
+    assert [inline[u.start : u.end] for u in units(inline)][0] == "Erstellung einer Mobilitätsanalyse"
+    table = "Gebäudetyp | Richtwert Heizwärme kWh/m²a\nSchule | 95 kWh im Jahr\nSporthalle | 110 kWh im Jahr"
+    assert [table[u.start : u.end] for u in units(table)] == ["Schule | 95 kWh im Jahr", "Sporthalle | 110 kWh im Jahr"]
+    dashed = "2018 fielen etwa 219 Millionen Tonnen Bauabfälle an – und machten damit mehr als die Hälfte aus."
+    assert [dashed[u.start : u.end] for u in units(dashed)] == [dashed]
+    slide = "Maßnahmen im Überblick\n– Dächer der Schulen verpachten\n– Bürgerenergie ab 100 Euro"
+    assert [slide[u.start : u.end] for u in units(slide)][-2:] == [
+        "Dächer der Schulen verpachten",
+        "Bürgerenergie ab 100 Euro",
+    ]
+
+
+def test_units_sharing_a_stretch_of_one_document_are_quoted_once():
+    texts = ["Der Kreis zahlt. Dort gilt es.", "Dort gilt es. Dabei hilft er.", "Etwas anderes gilt."]
+    places = [(1, 0, 30), (1, 17, 46), (1, 50, 70)]
+    assert choose([0.9, 0.9, 0.88], texts, places) == [0, 2]
+    assert choose([0.9, 0.9, 0.88], texts, [(1, 0, 30), (2, 17, 46), (1, 50, 70)]) == [0, 1, 2]  # another document
+
+
+def test_a_sentence_broken_by_a_line_break_is_one_unit_but_slide_lines_stay_apart():
+    broken = "Es legt fest, welche\nRolle die Kreisverwaltung gegenüber ihren Gemeinden übernimmt."
+    assert [broken[u.start : u.end] for u in units(broken)] == [broken]
+    slide = "Bestandsanalyse bis Juni 2024\nPotenzialanalyse bis Dezember 2024\nBeschluss in den Gemeinderäten"
+    assert len(units(slide)) == 3
+    listed = "Zuständig sind die\n• Gemeinden des Kreises mit eigenem Personal"  # a list item is no continuation
+    assert [listed[u.start : u.end] for u in units(listed)] == ["Gemeinden des Kreises mit eigenem Personal"]
+
+
+def test_a_unit_holding_the_kind_of_answer_asked_for_scores_a_little_higher():
+    texts = ["Der Kreis fördert Dächer der Schulen.", "Der Kreis zahlt 250.000 Euro im Jahr."]
+
+    def coverage(query: str, texts):  # noqa: ANN001, ANN202 - the keyword index's signature
+        return [1.0 if "Dächer" in t else 0.0 for t in texts]
+
+    scores = unit_scores("Wie hoch ist die Förderung?", np.zeros(2), texts, coverage)
+    assert scores.tolist() == pytest.approx([COVERAGE_WEIGHT, ANSWER_TYPE_WEIGHT])  # 250.000: a quantity
+    dated = answer_type_matches("Wann hat der Kreistag beschlossen?", ["am 14. März 2022", "im Kreistag"])
+    assert dated == [True, False]
+    assert answer_type_matches("Wer bezahlt die Karten?", ["Der Kreis zahlt 50 Prozent."]) == [False]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import io
 import re
+import sqlite3
+import threading
 import time
+from datetime import UTC, datetime, timedelta
+from hashlib import sha256
 
 import pytest
 
@@ -64,6 +68,60 @@ def test_signing_in_renews_the_session_and_a_planted_cookie_stays_anonymous(worl
     assert "Axolotl" not in planted.get(f"/?q={QUERY}").get_data(as_text=True)
     assert planted.get(f"/dokumente/{world.ids['K']}").status_code == 404
     assert "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\r\n/evil.example/"])
+def test_signing_in_never_leads_to_another_site(world, target):
+    client = world.app.test_client()
+    page = client.get("/verwaltung/anmelden").data
+    response = client.post(
+        "/verwaltung/anmelden",
+        query_string={"next": target},
+        data={"name": "leser-eigener-kreis", "password": PASSWORD, "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # browsers drop tabs: //evil
+
+
+def _member_sees_internal(client) -> bool:
+    return "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
+
+
+def _sha256(text: str) -> str:
+    return sha256(text.encode()).hexdigest()
+
+
+def _copy_of(client):
+    """Another browser holding the same session cookie (stolen, or left on a shared computer)."""
+    copy = client.application.test_client()
+    copy.set_cookie("session", client.get_cookie("session").value)
+    return copy
+
+
+def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(world):
+    client = world.client("leser-eigener-kreis")
+    copy = _copy_of(client)
+    assert _member_sees_internal(copy)
+    page = client.get("/hilfe").data
+    assert client.post("/verwaltung/abmelden", data={"csrf_token": csrf_token(page)}).status_code == 302
+    assert not _member_sees_internal(client)
+    assert not _member_sees_internal(copy)
+    assert "Abmelden" not in copy.get("/hilfe").get_data(as_text=True)
+
+
+def test_a_new_password_or_a_long_idle_time_ends_sessions(world):
+    reset = world.client("leser-eigener-kreis")
+    accounts = Accounts(world.config.catalogue_path)
+    accounts.add_user("leser-eigener-kreis", PASSWORD, county=OWN)  # an administrator resets the password
+    assert not _member_sees_internal(reset)
+    idle, other = world.client("leser-eigener-kreis"), world.client("leser-eigener-kreis")
+    with idle.session_transaction() as session:
+        token = session["sid"]
+    accounts.close()
+    nine_hours_ago = (datetime.now(UTC) - timedelta(hours=9)).isoformat(timespec="seconds")
+    with sqlite3.connect(world.config.catalogue_path) as db:  # nine hours without a request
+        db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", (nine_hours_ago, _sha256(token)))
+    assert not _member_sees_internal(idle)
+    assert _member_sees_internal(other)  # only that session is over
 
 
 def test_search_pages_show_members_more_than_visitors(world):
@@ -230,6 +288,18 @@ def test_a_visibility_change_takes_effect_at_once_in_every_reader(tmp_path, fake
     assert client.get(f"/api/v1/documents/{world.ids['K']}").status_code == 404
     with server.reading(member("x", OWN, "leser")) as kb:
         assert any(h.document.id == world.ids["K"] for h in kb.search(QUERY).hits)
+
+
+def test_a_members_start_page_never_waits_for_a_second_reader_while_holding_one(tmp_path, fake_embedder):
+    """„Neu für mich“ borrowed a reader while the page held one: with one reader the start page
+    hung for ever, with N readers N members opening it at once hung the whole server."""
+    world = World(tmp_path, fake_embedder, readers=1)
+    client = world.client("leser-eigener-kreis")
+    pages = []
+    opening = threading.Thread(target=lambda: pages.append(client.get("/")), daemon=True)
+    opening.start()
+    opening.join(timeout=30)
+    assert pages and pages[0].status_code == 200 and "Neu für mich" in pages[0].get_data(as_text=True)
 
 
 def test_upload_takes_a_level_or_defaults_to_network(world):

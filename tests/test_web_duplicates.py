@@ -154,6 +154,38 @@ def test_the_document_page_marks_passages_with_copies_the_viewer_may_see(site):
     assert "Landkreis Moorbach (S. 40)" in source and "Bestandsanalyse" not in similar
 
 
+def test_the_api_marks_a_documents_passages_and_a_passage_with_the_copies_the_caller_may_see(site):
+    app, ids, keys = site
+    client = app.test_client()
+
+    def copies(key: str | None) -> tuple[set[str], set[str], str]:
+        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        response = client.get(f"/api/v1/documents/{ids['talheim']}?passages=1", headers=headers)
+        chapter = chapter_hits(response.get_json()["passage_list"])
+        labels = {c["label"] for p in chapter for c in p["near_duplicates"]}
+        single = client.get(f"/api/v1/passages/{chapter[0]['id']}", headers=headers).get_json()
+        return labels, {c["label"] for c in single["near_duplicates"]}, response.get_data(as_text=True)
+
+    labels, single, body = copies(None)
+    assert labels == single == set() and "Moorbach" not in body
+    labels, single, body = copies(keys["network"])
+    assert labels == {"Landkreis Talheim · konzept-endfassung.pdf (S. 12)"} and "Moorbach" not in body
+    assert single <= labels and single
+    labels, _, _ = copies(keys["moorbach"])
+    assert "Landkreis Moorbach (S. 40)" in labels
+
+
+def test_kb_show_names_where_else_a_passage_stands(tmp_path: Path, fake_embedder):
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    config, ids, _ = build(tmp_path, fake_embedder)
+    shown = CliRunner().invoke(cli, ["--data-dir", str(config.data_dir), "show", str(ids["talheim"]), "--passages"])
+    assert shown.exit_code == 0, shown.output
+    assert "fast gleich auch in: Landkreis Moorbach (S. 40)" in shown.output  # the operator sees every copy
+
+
 def test_with_the_real_model_the_chapter_is_one_hit_and_the_same_topic_in_other_words_stays(tmp_path, embedder):
     config, ids, keys = build(tmp_path, embedder)
     client = make_app(config, embedder).test_client()

@@ -95,3 +95,13 @@ def test_the_portal_sends_feedback_through_the_api(world):
     assert (record["kind"], record["filters"]) == ("nicht hilfreich", f"{OWN} · –2024")
     for bad, status in (({"q": "x"}, 400), ({"q": " ", "helpful": True}, 400), ([1], 415)):
         assert client.post("/api/v1/feedback", headers=portal, json=bad).status_code == status
+
+
+def test_feedback_stores_no_more_than_a_question_and_short_filters(tmp_path, fake_embedder):
+    """Feedback's filters are taken as sent, so an anonymous sender chose their length: half a
+    megabyte per request went to disk (and to the administrators' page and CSV)."""
+    world = World(tmp_path, fake_embedder)
+    body = {"q": "Lastenrad " * 10_000, "helpful": False, "county": ["Landkreis " + "X" * 10_000] * 50}
+    assert world.app.test_client().post("/api/v1/feedback", json=body).status_code == 204
+    [record] = records(world)
+    assert len(record["query"]) <= 500 and len(record["filters"]) <= 500

@@ -90,6 +90,22 @@ def test_remove_and_clear(world):
     assert empty_export.status_code == 302 and empty_export.headers["Location"] == "/merkliste/"
 
 
+def test_a_full_merkliste_says_so(world, monkeypatch):
+    import kb.service.merkliste
+
+    monkeypatch.setattr(kb.service.merkliste, "MAX_ENTRIES", 2)
+    client = world.client("leser-eigener-kreis")
+    for key in "PN":
+        collect(client, passage_of(world, key))
+    response = collect(client, passage_of(world, "K"))
+    assert response.status_code == 302  # back where it came from, with the reason
+    assert "höchstens 2 Passagen" in client.get("/merkliste/").get_data(as_text=True)
+    assert world.app.extensions["kreiswissen"].merkliste.passage_ids("user:leser-eigener-kreis") == [
+        passage_of(world, "P"),
+        passage_of(world, "N"),
+    ]
+
+
 def test_each_member_has_an_own_list(world):
     collect(world.client("leser-eigener-kreis"), passage_of(world, "K"))
     assert "Axolotl" not in world.client("redaktion-eigener-kreis").get("/merkliste/").get_data(as_text=True)
@@ -115,10 +131,33 @@ def test_a_hidden_passage_cannot_be_collected_and_one_that_becomes_hidden_leaves
     kb.update_metadata(world.ids["N"], Metadata(visibility="county"))  # now internal to its county
     kb.close()
     page = other.get("/merkliste/").get_data(as_text=True)
-    assert "Quokkanetz" not in page and "Zebrafink" in page and "Merkliste (1)" not in page
+    assert "Quokkanetz" not in page and "Zebrafink" in page and "Merkliste (1)" in page  # the count shows no trace
     exported = " ".join(p.text for p in read_docx(other.get("/merkliste/export.docx").data))
     assert "Quokkanetz" not in exported and "Zebrafink" in exported and "ein Auszug" in exported
     assert OTHER != OWN
+
+
+def test_control_characters_from_a_document_or_a_title_do_not_break_the_word_file(world):
+    """Text read from PDFs and metadata can hold control characters XML cannot; the export and
+    the API's briefing leave them out instead of failing with a 500."""
+    folder = world.config.data_dir.parent / "odd"
+    folder.mkdir()
+    (folder / "odd.md").write_text(
+        "# Steuer\x01zeichen\n\nKlimaschutz in den Gemeinden\x02 und Wärmeplanung.\n", "utf-8"
+    )
+    kb = KnowledgeBase(world.config, embedder=world.app.extensions["kreiswissen"].kb.embedder)
+    kb.ingest([folder], metadata=Metadata(title="Odd\x01Titel", county=OWN, visibility="public"))
+    passage_id = kb.catalogue.passage_ids(kb.find_document("odd.md").id)[0]
+    kb.close()
+    client = world.client("leser-eigener-kreis")
+    collect(client, passage_id)
+    export = client.get("/merkliste/export.docx", query_string={"titel": "Vorlage\x0bAusschuss"})
+    assert export.status_code == 200
+    texts = [p.text for p in read_docx(export.data)]
+    assert texts[0] == "VorlageAusschuss" and "1. OddTitel" in texts
+    assert "Klimaschutz in den Gemeinden und Wärmeplanung." in texts
+    api = world.app.test_client().post("/api/v1/briefing", json={"passage_ids": [passage_id], "title": "Portal\x00"})
+    assert api.status_code == 200 and [p.text for p in read_docx(api.data)][0] == "Portal"
 
 
 def test_a_deleted_document_leaves_every_merkliste(world):
@@ -130,10 +169,11 @@ def test_a_deleted_document_leaves_every_merkliste(world):
     assert "Ihre Merkliste ist leer" in client.get("/merkliste/").get_data(as_text=True)
 
 
-def test_an_open_redirect_is_not_followed(world):
+@pytest.mark.parametrize("came_from", ["//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\n/evil.example/"])
+def test_an_open_redirect_is_not_followed(world, came_from):
     client = world.client("leser-eigener-kreis")
-    response = collect(client, passage_of(world, "P"), came_from="//evil.example/")
-    assert response.headers["Location"] == "/"
+    response = collect(client, passage_of(world, "P"), came_from=came_from)
+    assert response.status_code == 302 and response.headers["Location"] == "/"  # browsers drop tabs: //evil
 
 
 def test_the_api_exports_a_briefing_of_the_passages_the_key_may_see(world):

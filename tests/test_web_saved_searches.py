@@ -15,7 +15,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
-from kb.core.documents import Metadata
+from kb.core.documents import NO_FILTERS, Metadata
 from kb.service import KnowledgeBase
 from kb.service.digest import send_digests
 from kb.service.server import KnowledgeServer
@@ -90,6 +90,37 @@ def test_a_saved_search_keeps_its_filters_and_can_be_deleted(world):
     assert world.app.test_client().get(f"/feeds/{search.token}.atom").status_code == 404
 
 
+def test_a_saved_search_is_a_question_not_a_document(tmp_path, fake_embedder):
+    member = World(tmp_path, fake_embedder).client("leser-eigener-kreis")
+    assert save_search(member, "Wärmeplanung " * 60).status_code == 302
+    page = member.get("/konto").get_data(as_text=True)
+    assert "höchstens 500 Zeichen" in page and "Wärmeplanung Wärmeplanung" not in page
+
+
+def test_a_feed_stays_well_formed_when_a_document_holds_control_characters(tmp_path, fake_embedder):
+    """A title or passage text with characters XML cannot hold (read from a PDF) would make the
+    feed unreadable for every feed reader: they are left out."""
+    from kb.service.saved_searches import NewDocument
+    from kb.service.search import Hit
+    from web.feeds import atom_feed
+
+    world = World(tmp_path, fake_embedder)
+    saved = world.app.extensions["kreiswissen"].saved_searches.save("leser-eigener-kreis", "Wärme\x01plan", NO_FILTERS)
+    kb = world.app.extensions["kreiswissen"].kb
+    passage, document = kb.passage(kb.catalogue.passage_ids(world.ids["P"])[0])
+    odd_document = dataclasses.replace(document, metadata=dataclasses.replace(document.metadata, title="Odd\x01Titel"))
+    odd_passage = dataclasses.replace(passage, text="Klimaschutz\x02 in den\x0c Gemeinden")
+    with world.app.test_request_context():
+        body = atom_feed(
+            saved, [NewDocument(odd_document, Hit(odd_passage, odd_document, 1.0, 1, 1, []))], self_url="x"
+        )
+    root = ET.fromstring(body)
+    assert root.find(f"{ATOM}title").text == "Kreiswissen: „Wärmeplan“"
+    [entry] = root.findall(f"{ATOM}entry")
+    assert entry.find(f"{ATOM}title").text == "OddTitel"
+    assert entry.find(f"{ATOM}summary").text.endswith(": Klimaschutz in den Gemeinden")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -140,6 +171,53 @@ def test_the_daily_digest_reaches_the_member_once_with_only_what_they_may_see(wo
 
     assert send_digests(server).sent == {}  # nothing new since the last digest
     assert len(received) == 1
+
+
+def test_an_address_the_mail_server_refuses_does_not_stop_the_other_members_digests(
+    tmp_path, fake_embedder, monkeypatch
+):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    import kb.service.digest
+    from kb.service.saved_searches import NewDocument
+    from kb.service.search import Hit
+
+    received = []
+
+    class RefusingOne(Message):
+        async def handle_RCPT(self, server, session, envelope, address, options) -> str:
+            if address.startswith("vertippt@"):
+                return "550 5.1.1 Mailbox unknown"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    controller = Controller(RefusingOne(), hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        world = World(tmp_path, fake_embedder)
+        app_server = world.app.extensions["kreiswissen"]
+        for name, email in (
+            ("leser-anderer-kreis", "vertippt@moorbach.example"),
+            ("leser-eigener-kreis", "da@ho.example"),
+        ):
+            app_server.accounts.set_email(name, email)
+            saved = app_server.saved_searches.save(name, WORD, NO_FILTERS)
+            app_server.saved_searches.set_digest(name, saved.id, True)
+        passage, document = app_server.kb.passage(app_server.kb.catalogue.passage_ids(world.ids["P"])[0])
+        new = [NewDocument(document, Hit(passage, document, 1.0, 1, 1, []))]
+        monkeypatch.setattr(kb.service.digest, "new_documents", lambda kb, saved, since: new)
+        config = dataclasses.replace(world.config, smtp_host="127.0.0.1", smtp_port=controller.port)
+        report = send_digests(KnowledgeServer(config, KnowledgeBase(config, embedder=fake_embedder)))
+    finally:
+        controller.stop()
+    assert report.sent == {"leser-eigener-kreis": 1} and [mail["To"] for mail in received] == ["da@ho.example"]
+    assert "550" in report.refused["leser-anderer-kreis"] and "leser-anderer-kreis" in report.summary()
+    [refused] = app_server.saved_searches.of("leser-anderer-kreis")
+    assert refused.digest_sent_at is None  # tried again with the next digest
 
 
 def test_kb_digest_without_a_mail_server_says_what_to_set(tmp_path: Path):

@@ -138,3 +138,22 @@ def test_staff_edit_and_delete(client):
     deleted = client.post(edit_url + "/loeschen", data={"csrf_token": csrf_token(form)})
     assert deleted.status_code == 302 and "gelöscht" in client.get("/verwaltung/").get_data(as_text=True)
     assert client.get(edit_url).status_code == 404
+
+
+def test_a_stored_source_that_is_no_web_address_is_shown_but_never_linked(fake_web_config: Config, fake_embedder):
+    """Metadata checks refuse such addresses now; a catalogue from before may still hold one."""
+    import sqlite3
+
+    script = "javascript:alert(document.cookie)"
+    with sqlite3.connect(fake_web_config.catalogue_path) as db:
+        document_id, safe = db.execute(
+            "SELECT id, source_url FROM documents WHERE source_url LIKE 'https:%'"
+        ).fetchone()
+        db.execute("UPDATE documents SET source_url = ? WHERE id != ?", (script, document_id))
+        other = db.execute(
+            "SELECT id FROM documents WHERE id != ? AND visibility = 'public'", (document_id,)
+        ).fetchone()
+    client = make_app(fake_web_config, fake_embedder).test_client()
+    assert f'<a href="{safe}"' in client.get(f"/dokumente/{document_id}").get_data(as_text=True)
+    page = client.get(f"/dokumente/{other[0]}").get_data(as_text=True)
+    assert script in page and 'href="javascript:' not in page

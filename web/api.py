@@ -25,11 +25,13 @@ from kb.service.merkliste import MAX_ENTRIES
 from kb.service.presenters import (
     answer_json,
     citation,
+    copies_json,
     county_json,
     document_json,
     experience_json,
     hit_json,
     passage_json,
+    passages_json,
     place_json,
     search_json,
 )
@@ -223,9 +225,14 @@ def facets() -> Response:
 def passage(passage_id: int) -> Response:
     with server().reading(viewer()) as kb:
         found, document = kb.passage(passage_id)
+        copies = kb.copies(document.id).get(passage_id, [])
     return jsonify(
         passage_json(found)
-        | {"document": document_json(document), "citation": citation(document, found.page_start, found.page_end)}
+        | {
+            "document": document_json(document),
+            "citation": citation(document, found.page_start, found.page_end),
+            "near_duplicates": copies_json(copies, document),
+        }
     )
 
 
@@ -276,7 +283,7 @@ def document(document_id: int) -> Response:
         record = kb.document(document_id)
         data = document_json(record)
         if request.args.get("passages") in ("1", "true"):
-            data["passage_list"] = [passage_json(p) for p in kb.passages(document_id)]
+            data["passage_list"] = passages_json(kb.passages(document_id), kb.copies(document_id), record)
     return jsonify(data)
 
 

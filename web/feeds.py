@@ -6,7 +6,7 @@ from xml.etree import ElementTree as ET
 
 from flask import url_for
 
-from kb.service.presenters import citation, filters_text
+from kb.service.presenters import citation, filters_text, xml_text
 from kb.service.saved_searches import NewDocument, SavedSearch
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -35,4 +35,4 @@ def atom_feed(saved: SavedSearch, news: list[NewDocument], *, self_url: str) -> 
 
 
 def _text(parent: ET.Element, name: str, text: str) -> None:
-    ET.SubElement(parent, f"{{{ATOM}}}{name}").text = text
+    ET.SubElement(parent, f"{{{ATOM}}}{name}").text = xml_text(text)

@@ -25,10 +25,11 @@ def bearer_key() -> ApiKey | str | None:
 
 
 def account() -> Account | None:
-    """The signed-in account, read afresh; a session of a deleted account is ended."""
+    """The signed-in account, read afresh; a cookie of a session that ended (signed out, expired,
+    password changed, account deleted) is cleared."""
     if "account" not in g:
-        name = session.get("user")
-        g.account = server().accounts.account(name) if name else None
+        name, token = session.get("user"), session.get("sid")
+        g.account = server().accounts.session_account(name, token) if name and token else None
         if name and g.account is None:
             session.clear()
     return g.account

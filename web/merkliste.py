@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from kb.core.documents import Passage
 from kb.core.errors import PassageNotFound
 from kb.service.briefing import DEFAULT_TITLE, briefing_docx
-from web.context import server
+from kb.service.merkliste import MerklisteFull
+from web.context import local_path, server
 from web.identity import account, viewer
 
 bp = Blueprint("merkliste", __name__, url_prefix="/merkliste")
@@ -44,7 +45,8 @@ def _collected_ids() -> dict:
     """Which passages the signed-in member has collected, for the buttons on every hit."""
     if account() is None:
         return {"merkliste_ids": frozenset()}
-    return {"merkliste_ids": frozenset(server().merkliste.passage_ids(viewer().id))}
+    me = viewer()
+    return {"merkliste_ids": frozenset(server().merkliste.visible_ids(me.id, me.access))}
 
 
 @bp.get("/")
@@ -60,6 +62,8 @@ def add(passage_id: int) -> ResponseReturnValue:
         server().collect(viewer(), passage_id)
     except PassageNotFound:
         abort(404)
+    except MerklisteFull as error:
+        flash(str(error), "error")
     return redirect(local_target())  # back at the hit, whose button now says „Auf der Merkliste“
 
 
@@ -92,6 +96,6 @@ def export() -> ResponseReturnValue:
 def local_target(fallback: str | None = None) -> str:
     """The form's ``next``: where it came from, if that is a page of this site (no open redirect)."""
     target = request.form.get("next", "")
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    if local_path(target):
         return target
     return fallback or url_for("ui.search")

@@ -153,6 +153,11 @@ _SCHEMAS = {
             "ocr_confidence": _OCR_CONFIDENCE,
             "document": _ref("Document"),
             "citation": {"type": "string"},
+            "near_duplicates": {
+                "type": "array",
+                "description": "The same passage in other places the caller may see (as for a search hit)",
+                "items": _ref("NearDuplicate"),
+            },
         },
     },
     "Location": {

@@ -4,7 +4,6 @@ background ingest progress, edit, replace, delete (editors: their own county's d
 from __future__ import annotations
 
 import functools
-import secrets
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
@@ -18,7 +17,7 @@ from kb.core.vocabulary import DOC_TYPES, FORMATS, METADATA_FIELDS, TOPICS, meta
 from kb.service.accounts import Account
 from kb.service.uploads import StagedFile, stage
 from kb.service.writer import DONE, FAILED, Job
-from web.context import server
+from web.context import local_path, server
 from web.identity import account, viewer
 
 bp = Blueprint("staff", __name__, url_prefix="/verwaltung")
@@ -74,16 +73,17 @@ def login() -> ResponseReturnValue:
     # a new session (new cookie, new CSRF token): nothing set before sign-in carries over (fixation)
     session.clear()
     session["user"] = name
-    session["sid"] = secrets.token_urlsafe(16)
+    session["sid"] = server().accounts.start_session(name)
     target = request.args.get("next", "")
     writes = bool((found := server().accounts.account(name)) and found.viewer.writes)
     start = url_for("staff.home") if writes else url_for("ui.search")
-    # only local paths: no open redirect to another site
-    return redirect(target if target.startswith("/") and not target.startswith("//") else start)
+    return redirect(target if local_path(target) else start)  # no open redirect to another site
 
 
 @bp.post("/abmelden")
 def logout() -> ResponseReturnValue:
+    if token := session.get("sid"):
+        server().accounts.end_session(token)  # a copy of the cookie is worthless from now on
     session.clear()
     return redirect(url_for("ui.search"))
 

@@ -74,15 +74,15 @@ def _helpers() -> dict:
 def search() -> ResponseReturnValue:
     args = request.args
     query = args.get("q", "").strip()
+    if not query:
+        member = account()
+        news = server().news(member) if member else []  # borrows a reader: never while holding one
+        with server().reading(viewer()) as kb:
+            facets = kb.facets()
+        return render_template("search.html", query="", facets=facets, args=args, result=None, answer=None, news=news)
     with server().reading(viewer()) as kb:
         wanted = None
         facets = kb.facets()
-        if not query:
-            member = account()
-            news = server().news(member) if member else []
-            return render_template(
-                "search.html", query="", facets=facets, args=args, result=None, answer=None, news=news
-            )
         try:
             wanted = search_request(args, default_limit=PAGE_SIZE)
             result = kb.search(

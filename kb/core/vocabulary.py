@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from kb.core.access import visibility as visibility_code
 from kb.core.documents import Metadata
@@ -159,6 +160,8 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
             level = visibility_code(given.visibility)
         except KbError as error:
             problems.append(str(error).rstrip(".").replace("Unbekannte", "unbekannte", 1))
+    if given.source_url and not web_address(given.source_url):
+        problems.append(f"source_url muss eine Webadresse (http:// oder https://) sein, nicht {given.source_url!r}")
     if problems:
         raise KbError(f"{source}: " + "; ".join(problems))
     return Metadata(
@@ -170,6 +173,18 @@ def validated_metadata(given: Metadata, *, source: object = "Angaben") -> Metada
         source_url=given.source_url,
         visibility=level,
     )
+
+
+def web_address(url: str | None) -> str | None:
+    """``url`` if it is an http(s) address with a host, else None: a ``javascript:`` or ``data:``
+    address must never become a link on the document page."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else None
 
 
 def metadata_from(values: Mapping[str, object], *, source: object, strict: bool = False) -> Metadata:

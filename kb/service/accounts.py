@@ -9,7 +9,7 @@ import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -24,6 +24,9 @@ _USER_NAME = re.compile(r"^[\w.@-]{2,64}$")
 _MIN_PASSWORD = 10
 # a hash to compare against when the user does not exist, so timing does not reveal names
 _DUMMY_HASH = generate_password_hash("kreiswissen-dummy-password")
+SESSION_IDLE = timedelta(hours=8)  # a session unused this long is over
+SESSION_LONGEST = timedelta(days=7)  # and none lasts longer, however busy
+_SEEN_EVERY = timedelta(minutes=5)  # how often a busy session's last use is written down
 
 
 @dataclass(frozen=True)
@@ -77,12 +80,15 @@ class Accounts(CatalogueStore):
         county = county_name(county)
         if county is None and role_name in (READER, EDITOR):
             raise KbError(f"Ein Konto mit der Rolle {role_name} braucht einen Landkreis (--county).")
-        self._db.execute(
-            "INSERT INTO users (name, password_hash, created_at, county, role) VALUES (?, ?, ?, ?, ?) "
-            "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, "
-            "county = excluded.county, role = excluded.role",
-            (name, generate_password_hash(password), _now(), county, role_name),
-        )
+        with self._db:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute(
+                "INSERT INTO users (name, password_hash, created_at, county, role) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, "
+                "county = excluded.county, role = excluded.role",
+                (name, generate_password_hash(password), _now(), county, role_name),
+            )
+            self._db.execute("DELETE FROM sessions WHERE account = ?", (name,))  # a new password signs out everywhere
 
     def verify_user(self, name: str, password: str) -> bool:
         row = self._db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
@@ -93,6 +99,37 @@ class Accounts(CatalogueStore):
         """The account signed in as ``name``, read afresh: a changed role applies at the next request."""
         row = self._db.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
         return _account(row) if row else None
+
+    # sign-in sessions
+
+    def start_session(self, name: str) -> str:
+        """A new session for a verified user: its token goes into the (signed) cookie, its hash here."""
+        token, now = secrets.token_urlsafe(32), _now()
+        self._db.execute(
+            "INSERT INTO sessions (token_hash, account, started_at, seen_at) VALUES (?, ?, ?, ?)",
+            (_sha256(token), name, now, now),
+        )
+        return token
+
+    def session_account(self, name: str, token: str) -> Account | None:
+        """The account of a live session: not signed out, not idle or old beyond its limits, the
+        password not changed since."""
+        row = self._db.execute(
+            "SELECT started_at, seen_at FROM sessions WHERE token_hash = ? AND account = ?", (_sha256(token), name)
+        ).fetchone()
+        if row is None:
+            return None
+        now = datetime.now(UTC)
+        started, seen = datetime.fromisoformat(row["started_at"]), datetime.fromisoformat(row["seen_at"])
+        if now - seen > SESSION_IDLE or now - started > SESSION_LONGEST:
+            self.end_session(token)
+            return None
+        if now - seen > _SEEN_EVERY:
+            self._db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", (_now(), _sha256(token)))
+        return self.account(name)
+
+    def end_session(self, token: str) -> None:
+        self._db.execute("DELETE FROM sessions WHERE token_hash = ?", (_sha256(token),))
 
     def users(self) -> list[Account]:
         rows = self._db.execute("SELECT * FROM users ORDER BY name")

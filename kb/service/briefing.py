@@ -18,7 +18,7 @@ from docx.shared import RGBColor
 from docx.text.paragraph import Paragraph
 
 from kb.core.documents import DocumentRecord, Passage
-from kb.service.presenters import citation
+from kb.service.presenters import citation, xml_text
 
 Quote = tuple[Passage, DocumentRecord]
 DEFAULT_TITLE = "Merkliste aus Kreiswissen"
@@ -28,20 +28,22 @@ _LINK_BLUE = RGBColor(0x0B, 0x4F, 0x9C)
 def briefing_docx(quotes: Sequence[Quote], link: Callable[[Passage], str], *, title: str = "") -> bytes:
     """The DOCX bytes of ``quotes`` in their order; ``link`` gives each passage's web address."""
     document = Document()
-    document.core_properties.title = title or DEFAULT_TITLE
+    title = xml_text(title) or DEFAULT_TITLE
+    document.core_properties.title = title
     document.core_properties.author = "Kreiswissen"
-    document.add_heading(title or DEFAULT_TITLE, level=0)
+    document.add_heading(title, level=0)
     document.add_paragraph(
         f"Zusammengestellt am {date.today():%d.%m.%Y} aus Kreiswissen: {_count(len(quotes))}, "
         "wörtlich zitiert, jeweils mit Quelle."
     )
     for number, (passage, record) in enumerate(quotes, 1):
-        document.add_heading(f"{number}. {record.metadata.title}", level=2)
+        document.add_heading(xml_text(f"{number}. {record.metadata.title}"), level=2)
         if passage.heading_path:
-            document.add_paragraph().add_run("Abschnitt: " + " › ".join(passage.heading_path)).italic = True
-        for line in passage.text.split("\n"):
+            document.add_paragraph().add_run(xml_text("Abschnitt: " + " › ".join(passage.heading_path))).italic = True
+        for line in xml_text(passage.text).split("\n"):
             document.add_paragraph(line, style="Quote")
-        source = document.add_paragraph("Quelle: " + citation(record, passage.page_start, passage.page_end) + " – ")
+        cited = citation(record, passage.page_start, passage.page_end)
+        source = document.add_paragraph(xml_text(f"Quelle: {cited} – "))
         address = link(passage)
         _add_hyperlink(source, address, address)
     buffer = io.BytesIO()

@@ -162,6 +162,17 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX near_duplicates_group ON near_duplicates(group_id);
     """,
+    # Sign-in sessions kept on the server, so signing out (or a new password) ends a session
+    # for good, even for a copy of its cookie; only a hash of the session's token is stored.
+    """
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        account TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        started_at TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    );
+    CREATE INDEX sessions_account ON sessions(account);
+    """,
     # Every search asks whether a document is still pending (issue 11): without an index that
     # scans all documents, ~6 ms of each search in a national corpus of 50,000 documents.
     """

@@ -25,18 +25,25 @@ if TYPE_CHECKING:
     from kb.service.server import KnowledgeServer
 
 Section = tuple[SavedSearch, list[NewDocument]]
+# What the mail server refuses for one message (a mistyped or unknown address, a non-ASCII one it
+# cannot take): the connection stays usable.
+_REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError, smtplib.SMTPNotSupportedError)
 
 
 @dataclass
 class DigestReport:
     sent: dict[str, int] = field(default_factory=dict)  # account name → documents in its message
     without_email: list[str] = field(default_factory=list)
+    refused: dict[str, str] = field(default_factory=dict)  # account name → the mail server's reason
 
     def summary(self) -> str:
         documents = sum(self.sent.values())
         text = f"{len(self.sent)} E-Mail(s) mit {documents} neuen Dokumenten verschickt."
         if self.without_email:
             text += " Ohne E-Mail-Adresse: " + ", ".join(self.without_email) + "."
+        if self.refused:
+            text += " Nicht angenommen (beim nächsten Mal wieder versucht): "
+            text += "; ".join(f"{name} ({reason})" for name, reason in self.refused.items()) + "."
         return text
 
 
@@ -59,7 +66,11 @@ def send_digests(server: KnowledgeServer, now: datetime | None = None) -> Digest
                 sections = [(saved, new_documents(kb, saved, saved.since)) for saved in searches]
             sections = [(saved, new) for saved, new in sections if new]
             if sections:
-                smtp.send_message(digest_message(account, sections, config))
+                try:
+                    smtp.send_message(digest_message(account, sections, config))
+                except _REFUSED as error:  # this member's address or message: the others still get theirs
+                    report.refused[owner] = str(error)
+                    continue
                 report.sent[owner] = sum(len(new) for _, new in sections)
             server.saved_searches.digest_sent([saved.id for saved in searches], stamp)
     return report

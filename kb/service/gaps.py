@@ -27,6 +27,9 @@ GAP_KINDS = (UNANSWERED, UNHELPFUL)  # what the network lacks; HELPFUL is counte
 # Questions this similar ask the same (multilingual-e5-small query vectors: paraphrases of one
 # question measured 0.89–0.93, questions on neighbouring topics 0.76–0.88).
 SAME_QUESTION = 0.89
+# Grouping by meaning compares every pair: the newest this many distinct questions are grouped
+# (2,000 take ~16 MB and well under a second), older ones each stand alone, counted all the same.
+MAX_GROUPED = 2000
 MAX_QUERY = 500
 
 
@@ -64,6 +67,7 @@ class GapLog(CatalogueStore):
     def __init__(self, catalogue_path: Path, retention_days: int) -> None:
         super().__init__(catalogue_path)
         self.retention = timedelta(days=retention_days)
+        self._vectors: dict[str, np.ndarray] = {}  # question -> vector, for the questions still kept
 
     def record(self, kind: str, query: str, filters: str, now: datetime | None = None) -> None:
         if kind not in KINDS:
@@ -71,6 +75,7 @@ class GapLog(CatalogueStore):
         query = " ".join(query.split())[:MAX_QUERY]
         if not query:
             return
+        filters = filters[:MAX_QUERY]  # unchecked counties from a form or an API body: as long as sent
         at = (now or datetime.now(UTC)).isoformat(timespec="minutes")
         self._db.execute("INSERT INTO gaps (kind, query, filters, at) VALUES (?, ?, ?, ?)", (kind, query, filters, at))
 
@@ -93,19 +98,27 @@ class GapLog(CatalogueStore):
     def groups(self, embed: Callable[[str], np.ndarray]) -> list[GapGroup]:
         """The recorded gaps grouped by meaning, the largest group first.
 
-        Each distinct question is embedded once (``embed`` is the model's query encoder).
+        Each distinct question is embedded once per log (``embed`` is the model's query encoder),
+        so showing the page again embeds only what was asked since.
         """
-        gaps = self.entries()
-        questions = sorted({gap.query.lower() for gap in gaps})
-        if not questions:
+        gaps = self.entries()  # newest first
+        newest_first = list(dict.fromkeys(gap.query.lower() for gap in gaps))
+        if not newest_first:
             return []
-        vectors = np.stack([embed(question) for question in questions])
+        questions = sorted(newest_first[:MAX_GROUPED])
+        known = self._vectors
+        self._vectors = {question: known[question] if question in known else embed(question) for question in questions}
+        vectors = np.stack([self._vectors[question] for question in questions])
         label_of = _cluster(vectors)
-        members: dict[int, list[Gap]] = {}
         index = {question: i for i, question in enumerate(questions)}
+        members: dict[object, list[Gap]] = {}
         for gap in gaps:
-            members.setdefault(label_of[index[gap.query.lower()]], []).append(gap)
-        groups = [GapGroup(_typical(found, vectors, index), found) for found in members.values()]
+            question = gap.query.lower()
+            members.setdefault(label_of[index[question]] if question in index else question, []).append(gap)
+        groups = [
+            GapGroup(_typical(found, vectors, index) if found[0].query.lower() in index else found[0].query, found)
+            for found in members.values()
+        ]
         return sorted(groups, key=lambda group: (-group.count, group.label))
 
 

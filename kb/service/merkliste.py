@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from kb.core.access import Access
 from kb.core.errors import KbError
-from kb.service.catalogue import CatalogueStore
+from kb.service.catalogue import CatalogueStore, access_sql
 
 MAX_ENTRIES = 200  # a briefing, not an archive
 
@@ -36,5 +37,17 @@ class Merkliste(CatalogueStore):
     def passage_ids(self, owner: str) -> list[int]:
         rows = self._db.execute(
             "SELECT passage_id FROM merkliste WHERE owner = ? ORDER BY added_at, rowid", (owner,)
+        ).fetchall()
+        return [row[0] for row in rows]
+
+    def visible_ids(self, owner: str, access: Access | None) -> list[int]:
+        """The passages on the list whose documents ``access`` lets see (all when None), in order:
+        what the list shows, so its length names no entry that has since become hidden."""
+        clauses, args = access_sql(access, "d")
+        rows = self._db.execute(
+            "SELECT m.passage_id FROM merkliste m JOIN passages p ON p.id = m.passage_id "
+            f"JOIN documents d ON d.id = p.document_id WHERE {' AND '.join(['m.owner = ?', *clauses])} "
+            "ORDER BY m.added_at, m.rowid",
+            [owner, *args],
         ).fetchall()
         return [row[0] for row in rows]

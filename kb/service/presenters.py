@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from kb.core.access import DEFAULT_VISIBILITY, LABELS
 from kb.core.documents import DocumentRecord, Passage, SearchFilters
 from kb.service.answering import NEXT_STEPS
@@ -10,6 +12,9 @@ from kb.service.experience import CountyExperience
 from kb.service.network import CountyProfile
 from kb.service.place import Place
 from kb.service.search import Answer, Hit, SearchResult
+
+# What XML 1.0 cannot hold: control characters (a PDF's, a title's, a typed one) and non-characters
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def document_json(d: DocumentRecord) -> dict:
@@ -56,6 +61,11 @@ def passage_json(p: Passage) -> dict:
         "token_count": p.token_count,
         "ocr_confidence": p.ocr_confidence,
     }
+
+
+def passages_json(passages: list[Passage], copies: dict[int, list[Copy]], document: DocumentRecord) -> list[dict]:
+    """A document's passages, each with the places it stands in nearly word for word."""
+    return [passage_json(p) | {"near_duplicates": copies_json(copies.get(p.id, []), document)} for p in passages]
 
 
 def place_json(place: Place) -> dict:
@@ -150,6 +160,12 @@ def copy_labels(copies: list[Copy], shown: DocumentRecord) -> list[str]:
             place = county
         labels.append(place if page is None else f"{place} ({'Folie' if d.format == 'pptx' else 'S.'} {page})")
     return labels
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot hold, for Word files and feeds (python-docx
+    refuses them, a feed reader refuses the whole feed)."""
+    return _NOT_XML.sub("", text)
 
 
 def filters_json(filters: SearchFilters) -> dict:

@@ -22,6 +22,7 @@ from kb.service.search import Hit
 from kb.service.visible import VisibleKnowledge
 
 MAX_SAVED = 50  # per member
+MAX_QUERY = 500  # characters: a question, not a document
 NEW_LIMIT = 20  # new documents listed per saved search
 
 
@@ -55,6 +56,8 @@ class SavedSearches(CatalogueStore):
         query = " ".join(query.split())
         if not query:
             raise KbError("Eine leere Suche lässt sich nicht speichern.")
+        if len(query) > MAX_QUERY:
+            raise KbError(f"Eine gespeicherte Suche hat höchstens {MAX_QUERY} Zeichen, diese {len(query)}.")
         if len(self.of(owner)) >= MAX_SAVED:
             raise KbError(f"Höchstens {MAX_SAVED} gespeicherte Suchen je Konto.")
         cursor = self._db.execute(

@@ -14,7 +14,7 @@ from kb.core.documents import NO_FILTERS, DocumentRecord, Passage, SearchFilters
 from kb.core.embedding import Embedder
 from kb.core.errors import InvalidQuery, KbError, PassageNotFound
 from kb.core.vocabulary import DOC_TYPES, TOPICS
-from kb.service.answering import COVERAGE_WEIGHT, NOTHING_FOUND, choose, embed_with_units
+from kb.service.answering import NOTHING_FOUND, choose, embed_with_units, unit_scores
 from kb.service.catalogue import Catalogue
 from kb.service.duplicates import Copy, copies_of
 
@@ -265,8 +265,8 @@ class Searcher:
 
         Extractive only: units are quoted verbatim from the passages that clear the relevance
         floor (none clears it: ``answered`` is False and nothing is quoted). Every unit of those
-        passages is scored by its stored vector against the question plus its share of the
-        question's keywords (``kb/service/answering.py``).
+        passages is scored by its stored vector against the question, its share of the question's
+        keywords and the kind of answer it holds (``kb/service/answering.py``).
         """
         result = self.search(query, filters=filters, limit=limit)
         matching = [hit for hit in result.hits if hit.matches]
@@ -283,8 +283,11 @@ class Searcher:
             return Answer(result.query, [], result.hits, filters, answered=False, reason=NOTHING_FOUND)
         vectors = np.vstack([stored[hit.passage.id][1] for hit in matching if len(stored[hit.passage.id][0])])
         texts = [hit.passage.text[a:b] for hit, (a, b) in candidates]
+        places = [
+            (hit.document.id, hit.passage.char_start + a, hit.passage.char_start + b) for hit, (a, b) in candidates
+        ]
         question = self.embedder.embed_query(result.query)
-        scores = vectors @ question + COVERAGE_WEIGHT * np.asarray(self.indexes.keywords.coverage(result.query, texts))
+        scores = unit_scores(result.query, vectors @ question, texts, self.indexes.keywords.coverage)
         sentences = [
             AnswerSentence(
                 texts[i],
@@ -293,7 +296,7 @@ class Searcher:
                 candidates[i][0].document.id,
                 candidates[i][0].passage.page_at(candidates[i][1][0]),
             )
-            for i in choose(scores.tolist(), texts, limit=max_sentences)
+            for i in choose(scores.tolist(), texts, places, limit=max_sentences)
         ]
         return Answer(result.query, sentences, result.hits, filters)
 
