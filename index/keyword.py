@@ -24,6 +24,7 @@ import tantivy
 
 from kb.core.access import COUNTY, DEFAULT_VISIBILITY, LEVELS
 from kb.core.documents import NO_FILTERS, SearchFilters
+from kb.core.files import follow_umask
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _FOLD = [("ä", "a"), ("ö", "o"), ("ü", "u"), ("ß", "ss"), ("ae", "a"), ("oe", "o"), ("ue", "u")]
@@ -188,6 +189,7 @@ class KeywordIndex:
     def _open(self) -> tantivy.Index:
         index = tantivy.Index(self._schema, str(self.path), reuse=True)
         index.config_reader("Manual")  # reloaded after own commits; others' via the manifest
+        follow_umask(self.path)
         return index
 
     def add(self, entries: Sequence[KeywordEntry], *, replace: bool = False) -> None:
@@ -216,6 +218,7 @@ class KeywordIndex:
                 writer.rollback()
                 raise
             writer.wait_merging_threads()
+            follow_umask(self.path)
             self._index.reload()
 
     def delete_documents(self, document_ids: Sequence[int]) -> None:

@@ -58,6 +58,18 @@ def _umask() -> int:
     return 0o022
 
 
+def follow_umask(folder: Path) -> None:
+    """Give the files of ``folder`` the mode the umask allows: engines that write through
+    temporary files (Tantivy's meta files) leave them 0600, unreadable to a server of the group."""
+    mode = 0o666 & ~_umask()
+    for path in folder.iterdir():
+        try:
+            if path.is_file() and path.stat().st_mode & 0o777 != mode:
+                path.chmod(mode)
+        except FileNotFoundError:  # merged away meanwhile
+            continue
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Whether ``error`` means the file system ran out of space (or quota).
 
