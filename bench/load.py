@@ -33,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.memory import status_megabytes
+
 ROOT = Path(__file__).resolve().parent.parent
 QUERIES = [
     "Wie binden wir die kreisangehörigen Gemeinden ein?",
@@ -88,14 +90,6 @@ def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     raise SystemExit("kb serve did not answer within 120 s")
 
 
-def server_peak_megabytes(pid: int) -> float:
-    """The server's peak resident memory so far (VmHWM, Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
@@ -115,7 +109,7 @@ def main() -> None:
         server = start_server(data_dir, port, args.server_threads)
         try:
             latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
-            peak_mb = server_peak_megabytes(server.pid)
+            peak_mb = status_megabytes("VmHWM", server.pid)  # the server's peak so far
         finally:
             server.terminate()
             server.wait(30)

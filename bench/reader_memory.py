@@ -15,16 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.memory import status_megabytes
 from index.vector import VectorIndex
 
 DIM = 384
-
-
-def rss_megabytes() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS in /proc/self/status")
 
 
 def main() -> None:
@@ -43,20 +37,21 @@ def main() -> None:
         writer.save()
         del writer, block
         megabytes = path.stat().st_size / 2**20
-        before = rss_megabytes()
+        before = status_megabytes("VmRSS")
         readers = [VectorIndex(DIM, path) for _ in range(args.readers)]
         for reader in readers:
             reader.search(readers[0].vectors([7])[0], 10)
-        shared = rss_megabytes() - before
+        shared = status_megabytes("VmRSS") - before
         print(f"vectors: {args.size:,}, file {megabytes:,.0f} MB, readers {args.readers}")
         print(f"shared (VectorIndex):       RSS +{shared:,.0f} MB")
         if args.copies:
             import faiss
 
             del readers
-            before = rss_megabytes()
+            before = status_megabytes("VmRSS")
             copies = [faiss.read_index(str(path)) for _ in range(args.readers)]
-            print(f"one copy each (read_index): RSS +{rss_megabytes() - before:,.0f} MB ({len(copies)} copies)")
+            grown = status_megabytes("VmRSS") - before
+            print(f"one copy each (read_index): RSS +{grown:,.0f} MB ({len(copies)} copies)")
 
 
 if __name__ == "__main__":
