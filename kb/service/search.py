@@ -188,8 +188,8 @@ class Searcher:
         if mode in ("hybrid", "dense"):
             vector = self.embedder.embed_query(query) if query_vector is None else query_vector
             if dense_candidates or mode == "dense":
-                search = self._dense if restricted else lambda v, k, _: self.indexes.vectors.search(v, k)
-                dense = search(vector, depth, filters)
+                vectors = self.indexes.vectors
+                dense = self._dense(vector, depth, filters) if restricted else vectors.search(vector, depth)
         if mode in ("hybrid", "keyword"):
             keyword = self.indexes.keywords.search(query, filters=filters, limit=depth)
             if restricted:  # pending documents are invisible; filters were applied inside
