@@ -6,7 +6,7 @@ weighted equally) and scored on the held-out one: reliability table and expected
 error (ECE, 10 equal-width bins) over the held-out predictions. Last, the fit on all fitting
 sets, printed as the constants of index/relevance.py.
 
-    python -m bench.calibration /tmp/candidates.pkl [--fit localzero_measures_de,germanquad_retrieval,questions]
+    python -m bench.calibration /tmp/candidates.pkl [--fit localzero_measures_de,questions]
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def dump_and_fit_sets(description: str) -> tuple[dict[str, list[dict]], dict[str
     """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("dump", type=Path)
-    parser.add_argument("--fit", default="localzero_measures_de,germanquad_retrieval,questions")
+    parser.add_argument("--fit", default="localzero_measures_de,questions")
     args = parser.parse_args()
     dump: dict[str, list[dict]] = pickle.loads(args.dump.read_bytes())
     data = {name: rows(records) for name, records in dump.items()}
