@@ -266,13 +266,25 @@ def test_a_visibility_change_takes_effect_at_once_in_every_reader(tmp_path, fake
     own = world.bearer("write-key-eigener-kreis")
 
     def anonymous_sees_k() -> list[bool]:
-        """Ask in three readers at once, so each has loaded (and cached) its indexes."""
-        with server.reading(ANONYMOUS) as a, server.reading(ANONYMOUS) as b, server.reading(ANONYMOUS) as c:
-            assert len({id(a.kb), id(b.kb), id(c.kb)}) == 3
-            return [
-                any(h.document.id == world.ids["K"] for h in kb.search(QUERY, mode=mode).hits)
-                for kb, mode in ((a, "hybrid"), (b, "keyword"), (c, "dense"))
-            ]
+        """Ask in three readers at once (three requests holding one each), so each has loaded
+        (and cached) its indexes."""
+        all_hold = threading.Barrier(3, timeout=30)
+        found: dict[str, tuple[int, bool]] = {}
+
+        def ask(mode: str) -> None:
+            with server.reading(ANONYMOUS) as kb:
+                all_hold.wait()
+                hits = kb.search(QUERY, mode=mode).hits
+                found[mode] = (id(kb.kb), any(h.document.id == world.ids["K"] for h in hits))
+                all_hold.wait()
+
+        asking = [threading.Thread(target=ask, args=(mode,)) for mode in ("hybrid", "keyword", "dense")]
+        for thread in asking:
+            thread.start()
+        for thread in asking:
+            thread.join(timeout=60)
+        assert len({reader for reader, _ in found.values()}) == 3
+        return [found[mode][1] for mode in ("hybrid", "keyword", "dense")]
 
     def page_shows_k() -> bool:
         return "Axolotl" in client.get(f"/?q={QUERY}").get_data(as_text=True)
@@ -300,6 +312,29 @@ def test_a_members_start_page_never_waits_for_a_second_reader_while_holding_one(
     opening.start()
     opening.join(timeout=30)
     assert pages and pages[0].status_code == 200 and "Neu für mich" in pages[0].get_data(as_text=True)
+
+
+def test_a_request_reading_again_while_it_reads_gets_its_own_reader_back(tmp_path, fake_embedder):
+    """Any code path that reads while it reads (a page asking for „Neu für mich“, a feed building
+    its news) must not wait for a second reader: with every reader taken it would wait for ever."""
+    world = World(tmp_path, fake_embedder, readers=1)
+    server = world.app.extensions["kreiswissen"]
+    seen = []
+
+    def finds_k(kb) -> bool:  # noqa: ANN001
+        return any(h.document.id == world.ids["K"] for h in kb.search(QUERY).hits)
+
+    def nested() -> None:
+        with server.reading(ANONYMOUS) as outer, server.reading(member("x", OWN, "leser")) as inner:
+            seen.append((outer.kb is inner.kb, finds_k(outer), finds_k(inner)))
+
+    reading = threading.Thread(target=nested, daemon=True)
+    reading.start()
+    reading.join(timeout=30)
+    # one reader, each borrow still sees as its own viewer may: K is the own county's internal paper
+    assert seen == [(True, False, True)]
+    with server.reading(ANONYMOUS) as again:  # given back: the next request gets it at once
+        assert not finds_k(again)
 
 
 def test_upload_takes_a_level_or_defaults_to_network(world):

@@ -76,7 +76,7 @@ def search() -> ResponseReturnValue:
     query = args.get("q", "").strip()
     if not query:
         member = account()
-        news = server().news(member) if member else []  # borrows a reader: never while holding one
+        news = server().news(member) if member else []
         with server().reading(viewer()) as kb:
             facets = kb.facets()
         return render_template("search.html", query="", facets=facets, args=args, result=None, answer=None, news=news)

@@ -41,7 +41,6 @@ class KnowledgeServer:
         """The knowledge base as ``viewer`` may see it, for this request alone, with the indexes
         the writer saved last."""
         with self._readers.borrow() as kb:
-            kb.refresh()
             yield VisibleKnowledge(kb, viewer)
 
     def collect(self, viewer: Viewer, passage_id: int) -> None:
@@ -120,7 +119,9 @@ class ReaderPool:
     All share ``first``'s embedding model, whose query batching then serves concurrent searches
     together, the FAISS index in memory of each saved generation (index/vector.py) and the
     memory-mapped keyword index. Readers are made on demand; a request waits for a free one in
-    arrival order.
+    arrival order, with the indexes the writer saved last. A thread that borrows again while it
+    holds a reader gets the same one: waiting for a second reader while holding one could wait for
+    ever once every reader is taken.
     """
 
     def __init__(self, first: KnowledgeBase, size: int) -> None:
@@ -130,13 +131,24 @@ class ReaderPool:
         self._made = 1
         self._size = max(size, 1)
         self._lock = threading.Lock()
+        self._held = threading.local()  # this thread's reader and how many borrows hold it
 
     @contextmanager
     def borrow(self) -> Iterator[KnowledgeBase]:
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+            try:
+                yield self._held.kb
+            finally:
+                self._held.depth -= 1
+            return
         kb = self._take()
+        kb.refresh()  # a nested borrow keeps the indexes its holder started with
+        self._held.kb, self._held.depth = kb, 1
         try:
             yield kb
         finally:
+            self._held.kb, self._held.depth = None, 0
             self._free.put(kb)
 
     def _take(self) -> KnowledgeBase:
