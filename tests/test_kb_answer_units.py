@@ -98,8 +98,8 @@ def test_an_index_from_before_units_still_answers(tmp_path: Path):
 
 
 def test_no_sentence_is_quoted_twice_across_overlapping_passages(tmp_path: Path):
-    """A sentence between two that lean on it („A. Dort B. Dabei C.“) belongs to two units
-    („A. Dort B.“ and „Dort B. Dabei C.“), and the splitter repeats a passage's last sentences at
+    """A chain of sentences leaning back („A. Dort B. Dabei C.“) gives units sharing sentences
+    („A. Dort B.“ and „A. Dort B. Dabei C.“), and the splitter repeats a passage's last sentences at
     the start of the next one: however the units meet, each stretch of the document is quoted once."""
     forms = (
         "Die Gemeinde Nummer {n} prüft in diesem Jahr die Dächer ihrer Schulen auf Photovoltaik.",

@@ -105,6 +105,8 @@ def test_a_sentence_leaning_back_is_quoted_with_the_one_before_and_bullets_stand
     text = "Die Gemeinde meldet Dächer an die Energieagentur. Diese prüft Statik und Ausrichtung."
     found = [text[u.start : u.end] for u in units(text)]
     assert found == ["Die Gemeinde meldet Dächer an die Energieagentur.", text]
+    chain = "Zweimal im Jahr lädt der Landrat ein. Dort berichtet das Management. Dabei stellen Gemeinden Projekte vor."
+    assert [chain[u.start : u.end] for u in units(chain)][-1] == chain  # never a quote opening with „Dabei“ or „Dort“
     slide = "Bestandsanalyse bis Juni 2024\nPotenzialanalyse bis Dezember 2024\nBeschluss in den Gemeinderäten 2025"
     assert [slide[u.start : u.end] for u in units(slide)] == slide.split("\n")
     bullets = "Dazu gehört z.B. • Parkraummanagement in der Innenstadt • Änderung des Stellplatzschlüssels je Wohnung"

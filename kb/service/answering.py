@@ -31,6 +31,7 @@ MIN_WORDS = 3  # shorter units ("Stand: 2024") say nothing on their own
 COVERAGE_WEIGHT = 0.1  # of the question's idf share in a unit, beside its cosine (bench/answers.py)
 ANSWER_TYPE_WEIGHT = 0.02  # for a unit holding what the question asks for: a number, a date
 MARGIN = 0.05  # further units are quoted only within this score of the best one
+MAX_LEANING = 2  # a chain „A. Dort B. Dabei C.“ is quoted from A: at most this many sentences back
 _BULLET = re.compile(r"\s*[•▪◦‣]\s+")
 # A dash opens a list item only at the start of a line or sentence; inside one it is a dash
 # („… fielen 219 Millionen Tonnen an – und machten …“), and before a number a range.
@@ -56,7 +57,8 @@ class _Piece:
 
 
 def units(text: str) -> list[Unit]:
-    """Quotable units of a passage text, in order; a unit leaning back includes its predecessor.
+    """Quotable units of a passage text, in order; a unit leaning back includes its predecessor,
+    and that one's predecessor when it leans back too („A. Dort B. Dabei C.“ is quoted from A).
 
     What never answers by itself is left out: a question („Wer bezahlt die Karten?“), a lead-in
     to a list (ending in a colon, or unfinished before the first item: „… z. B. durch“), a
@@ -65,9 +67,10 @@ def units(text: str) -> list[Unit]:
     pieces = _pieces(text)
     found: list[Unit] = []
     for n, piece in enumerate(pieces):
-        start, end = piece.start, piece.end
-        if n and leans_back(text[start:end]) and text[pieces[n - 1].start : pieces[n - 1].end].rstrip()[-1:] in ".!?:":
-            start = pieces[n - 1].start
+        first = n  # the unit's first piece: back while it leans on a finished sentence before it
+        while first and n - first < MAX_LEANING and _leans_on(text, pieces[first - 1], pieces[first]):
+            first -= 1
+        start, end = pieces[first].start, piece.end
         following = pieces[n + 1] if n + 1 < len(pieces) else None
         if (
             len(text[start:end].split()) < MIN_WORDS
@@ -151,6 +154,10 @@ def _is_table_header(text: str, pieces: list[_Piece], n: int) -> bool:
         return 0 <= i < len(pieces) and " | " in text[pieces[i].start : pieces[i].end]
 
     return is_row(n) and is_row(n + 1) and not is_row(n - 1)
+
+
+def _leans_on(text: str, before: _Piece, piece: _Piece) -> bool:
+    return leans_back(text[piece.start : piece.end]) and text[before.start : before.end].rstrip()[-1:] in ".!?:"
 
 
 def leans_back(sentence: str) -> bool:
