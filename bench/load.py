@@ -10,16 +10,26 @@ By default the clients repeat eight questions, as a portal's popular questions, 
 clicks do (the server embeds a repeated query once). ``--distinct`` makes every request a new
 query of three to five climate words, so every request pays for its query embedding.
 
-    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR]
+``--prepare N --data-dir DIR`` first builds DIR as a portal's knowledge base of N public passages
+(once; a later run with the same options reuses it): passages and vectors as bench/search_latency.py
+makes them (real German sentences; 1,000 passages embedded with the model, the rest mixtures of
+those vectors), every document public, and every passage marked as compared for near-duplicates
+(with no signature, as a passage too short to compare), so the server does not sign N passages at
+its start.
+
+    .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR [--prepare 100000]]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+import multiprocessing
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -90,6 +100,38 @@ def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     raise SystemExit("kb serve did not answer within 120 s")
 
 
+def prepare(data_dir: Path, size: int) -> None:
+    """Build ``data_dir`` as a knowledge base of ``size`` public passages, unless it holds one."""
+    catalogue = data_dir / "catalogue.sqlite3"
+    if catalogue.exists():
+        with sqlite3.connect(catalogue) as db:
+            (count,) = db.execute("SELECT COUNT(*) FROM passages").fetchone()
+        if count != size:
+            raise SystemExit(f"{data_dir} holds {count} passages, not {size}: choose another --data-dir")
+        print(f"reusing the knowledge base of {size} passages in {data_dir}", file=sys.stderr)
+        return
+    spawn = multiprocessing.get_context("spawn")  # the model's memory goes with the child
+    with spawn.Pool(1, maxtasksperchild=1) as pool:
+        pool.apply(_build_public, (data_dir, size))
+
+
+def _build_public(data_dir: Path, size: int, real_count: int = 1000) -> None:
+    from bench.corpus import passages
+    from bench.search_latency import build, synthetic_vectors
+    from kb.core.config import Config
+    from kb.service import KnowledgeBase
+
+    started = time.perf_counter()
+    kb = KnowledgeBase(dataclasses.replace(Config.from_env(), data_dir=data_dir))
+    texts = passages(size)
+    vectors = synthetic_vectors(kb.embedder.embed_passages(texts[:real_count]), size, np.random.default_rng(7))
+    build(kb, texts, vectors, levels=("public",))
+    with kb.catalogue.transaction():  # compared for near-duplicates: none among sampled sentences
+        kb.catalogue.store_signatures((p.id, None) for p in kb.catalogue.unsigned_passages())
+    kb.close()
+    print(f"built {size} public passages in {data_dir} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
@@ -98,7 +140,12 @@ def main() -> None:
     parser.add_argument("--server-threads", type=int, default=8)
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distinct", action="store_true", help="a new query for every request")
+    parser.add_argument("--prepare", type=int, metavar="N", help="build --data-dir with N public passages first")
     args = parser.parse_args()
+    if args.prepare:
+        if args.data_dir is None:
+            parser.error("--prepare needs --data-dir")
+        prepare(args.data_dir, args.prepare)
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
