@@ -155,7 +155,10 @@ def main() -> None:
         port = free_port()
         server = start_server(data_dir, port, args.server_threads)
         try:
+            load_before, server_cpu, own_cpu = os.getloadavg()[0], cpu_seconds(server.pid), time.process_time()
             latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
+            server_cpu, own_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - own_cpu
+            load_after = os.getloadavg()[0]
             peak_mb = status_megabytes("VmHWM", server.pid)  # the server's peak so far
         finally:
             server.terminate()
@@ -171,8 +174,20 @@ def main() -> None:
         print(f"{f'p{q} latency (ms)':<22} {np.percentile(ms, q) if len(ms) else float('nan'):>10.1f}")
     print(f"{'errors':<22} {len(errors):>10}")
     print(f"{'server peak RSS (MB)':<22} {peak_mb:>10.0f}")
+    done = max(len(latencies), 1)
+    print(f"{'server CPU/request (ms)':<22} {server_cpu / done * 1000:>10.1f}")
+    print(f"{'client CPU/request (ms)':<22} {own_cpu / done * 1000:>10.1f}")
+    print(
+        f"{'load average':<22} {load_before:>5.1f} before, {load_after:.1f} at the end (1 min; {os.cpu_count()} cores)"
+    )
     for message, count in sorted({e: errors.count(e) for e in errors}.items())[:5]:
         print(f"  {count} × {message}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` and its children so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def run_clients(
