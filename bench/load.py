@@ -77,12 +77,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, threads: int | None) -> subprocess.Popen:
     kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
     # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
     environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(  # waitress logs a line per queued request under load: keep it quiet
-        [*kb, "serve", "--port", str(port), "--http-threads", str(threads)],
+        [*kb, "serve", "--port", str(port), *(["--http-threads", str(threads)] if threads else [])],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=100_000)
-    parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument("--server-threads", type=int, help="kb serve --http-threads (default: its own)")
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distinct", action="store_true", help="a new query for every request")
     parser.add_argument("--prepare", type=int, metavar="N", help="build --data-dir with N public passages first")
@@ -167,7 +167,8 @@ def main() -> None:
     total = len(latencies) + len(errors)
     ms = np.asarray(latencies) * 1000
     queries = "every query new" if args.distinct else f"{len(QUERIES)} questions repeated"
-    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {args.server_threads}, hybrid, {queries}")
+    threads = args.server_threads or "as configured"
+    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {threads}, hybrid, {queries}")
     print(f"{'requests':<22} {total:>10}")
     print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
     for q in (50, 95, 99):
