@@ -39,6 +39,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +105,17 @@ def prepare(data_dir: Path, size: int) -> None:
     """Build ``data_dir`` as a knowledge base of ``size`` public passages, unless it holds one."""
     catalogue = data_dir / "catalogue.sqlite3"
     if catalogue.exists():
-        with sqlite3.connect(catalogue) as db:
+        with closing(sqlite3.connect(catalogue)) as db:
             (count,) = db.execute("SELECT COUNT(*) FROM passages").fetchone()
         if count != size:
             raise SystemExit(f"{data_dir} holds {count} passages, not {size}: choose another --data-dir")
         print(f"reusing the knowledge base of {size} passages in {data_dir}", file=sys.stderr)
         return
-    spawn = multiprocessing.get_context("spawn")  # the model's memory goes with the child
-    with spawn.Pool(1, maxtasksperchild=1) as pool:
-        pool.apply(_build_public, (data_dir, size))
+    child = multiprocessing.get_context("spawn").Process(target=_build_public, args=(data_dir, size))
+    child.start()  # the model's memory goes with the child
+    child.join()
+    if child.exitcode:
+        raise SystemExit(f"building the knowledge base in {data_dir} failed")
 
 
 def _build_public(data_dir: Path, size: int, real_count: int = 1000) -> None:
