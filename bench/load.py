@@ -10,16 +10,26 @@ By default the clients repeat eight questions, as a portal's popular questions, 
 clicks do (the server embeds a repeated query once). ``--distinct`` makes every request a new
 query of three to five climate words, so every request pays for its query embedding.
 
-    .venv/bin/python bench/load.py [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR]
+``--prepare N --data-dir DIR`` first builds DIR as a portal's knowledge base of N public passages
+(once; a later run with the same options reuses it): passages and vectors as bench/search_latency.py
+makes them (real German sentences; 1,000 passages embedded with the model, the rest mixtures of
+those vectors), every document public, and every passage marked as compared for near-duplicates
+(with no signature, as a passage too short to compare), so the server does not sign N passages at
+its start.
+
+    .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR [--prepare 100000]]
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
+import multiprocessing
 import os
 import random
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +39,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +78,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, threads: int | None) -> subprocess.Popen:
     kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
     # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
     environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(  # waitress logs a line per queued request under load: keep it quiet
-        [*kb, "serve", "--port", str(port), "--http-threads", str(threads)],
+        [*kb, "serve", "--port", str(port), *(["--http-threads", str(threads)] if threads else [])],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -90,15 +101,54 @@ def start_server(data_dir: Path, port: int, threads: int) -> subprocess.Popen:
     raise SystemExit("kb serve did not answer within 120 s")
 
 
+def prepare(data_dir: Path, size: int) -> None:
+    """Build ``data_dir`` as a knowledge base of ``size`` public passages, unless it holds one."""
+    catalogue = data_dir / "catalogue.sqlite3"
+    if catalogue.exists():
+        with closing(sqlite3.connect(catalogue)) as db:
+            (count,) = db.execute("SELECT COUNT(*) FROM passages").fetchone()
+        if count != size:
+            raise SystemExit(f"{data_dir} holds {count} passages, not {size}: choose another --data-dir")
+        print(f"reusing the knowledge base of {size} passages in {data_dir}", file=sys.stderr)
+        return
+    child = multiprocessing.get_context("spawn").Process(target=_build_public, args=(data_dir, size))
+    child.start()  # the model's memory goes with the child
+    child.join()
+    if child.exitcode:
+        raise SystemExit(f"building the knowledge base in {data_dir} failed")
+
+
+def _build_public(data_dir: Path, size: int, real_count: int = 1000) -> None:
+    from bench.corpus import passages
+    from bench.search_latency import build, synthetic_vectors
+    from kb.core.config import Config
+    from kb.service import KnowledgeBase
+
+    started = time.perf_counter()
+    kb = KnowledgeBase(dataclasses.replace(Config.from_env(), data_dir=data_dir))
+    texts = passages(size)
+    vectors = synthetic_vectors(kb.embedder.embed_passages(texts[:real_count]), size, np.random.default_rng(7))
+    build(kb, texts, vectors, levels=("public",))
+    with kb.catalogue.transaction():  # compared for near-duplicates: none among sampled sentences
+        kb.catalogue.store_signatures((p.id, None) for p in kb.catalogue.unsigned_passages())
+    kb.close()
+    print(f"built {size} public passages in {data_dir} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=100_000)
-    parser.add_argument("--server-threads", type=int, default=8)
+    parser.add_argument("--server-threads", type=int, help="kb serve --http-threads (default: its own)")
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distinct", action="store_true", help="a new query for every request")
+    parser.add_argument("--prepare", type=int, metavar="N", help="build --data-dir with N public passages first")
     args = parser.parse_args()
+    if args.prepare:
+        if args.data_dir is None:
+            parser.error("--prepare needs --data-dir")
+        prepare(args.data_dir, args.prepare)
 
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
@@ -108,7 +158,10 @@ def main() -> None:
         port = free_port()
         server = start_server(data_dir, port, args.server_threads)
         try:
+            load_before, server_cpu, own_cpu = os.getloadavg()[0], cpu_seconds(server.pid), time.process_time()
             latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
+            server_cpu, own_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - own_cpu
+            load_after = os.getloadavg()[0]
             peak_mb = status_megabytes("VmHWM", server.pid)  # the server's peak so far
         finally:
             server.terminate()
@@ -117,15 +170,28 @@ def main() -> None:
     total = len(latencies) + len(errors)
     ms = np.asarray(latencies) * 1000
     queries = "every query new" if args.distinct else f"{len(QUERIES)} questions repeated"
-    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {args.server_threads}, hybrid, {queries}")
+    threads = args.server_threads or "as configured"
+    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {threads}, hybrid, {queries}")
     print(f"{'requests':<22} {total:>10}")
     print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
     for q in (50, 95, 99):
         print(f"{f'p{q} latency (ms)':<22} {np.percentile(ms, q) if len(ms) else float('nan'):>10.1f}")
     print(f"{'errors':<22} {len(errors):>10}")
     print(f"{'server peak RSS (MB)':<22} {peak_mb:>10.0f}")
+    done = max(len(latencies), 1)
+    print(f"{'server CPU/request (ms)':<22} {server_cpu / done * 1000:>10.1f}")
+    print(f"{'client CPU/request (ms)':<22} {own_cpu / done * 1000:>10.1f}")
+    print(
+        f"{'load average':<22} {load_before:>5.1f} before, {load_after:.1f} at the end (1 min; {os.cpu_count()} cores)"
+    )
     for message, count in sorted({e: errors.count(e) for e in errors}.items())[:5]:
         print(f"  {count} × {message}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` and its children so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def run_clients(

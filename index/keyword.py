@@ -148,7 +148,12 @@ def analyze_query(text: str) -> list[str]:
     (CharSplit reads "Kommunen" as "Komm|unen") cannot pull in unrelated passages. Nor is the
     split computed: it costs milliseconds for each word not seen before.
     """
-    return list(dict.fromkeys(_stem(word) for word, _, _ in tokens(text)))
+    return list(_query_terms(text))
+
+
+@lru_cache(maxsize=4096)  # a search analyses its query a dozen times (search, idf mass, each hit's highlights)
+def _query_terms(text: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(_stem(word) for word, _, _ in tokens(text)))
 
 
 def _schema() -> tantivy.Schema:
@@ -311,7 +316,7 @@ class KeywordIndex:
 
     def match_terms(self, query: str, text: str) -> list[tuple[int, int]]:
         """Character spans of the words in ``text`` that match a term of ``query``."""
-        wanted = set(analyze_query(query))
+        wanted = set(_query_terms(query))
         if not wanted:
             return []
         spans = []

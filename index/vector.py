@@ -1,8 +1,11 @@
 """Dense vector index (FAISS): inner product on L2-normalised vectors, keyed by passage id.
 
 Exact (flat) up to ``ann_threshold`` vectors; above it the index is rebuilt as an IVF index
-(inverted lists over k-means cells), which supports removal by id and filtered search, with
-``nprobe`` chosen for recall@10 >= 0.98 against exact search (``bench/vector_ann.py``).
+(inverted lists over k-means cells, vectors stored as float16), which supports removal by id and
+filtered search, with ``nprobe`` chosen for recall@10 >= 0.98 against exact search
+(``bench/vector_ann.py``). Scanning the probed cells is bound by memory bandwidth: float16 halves
+it (100k passages: 4.3 → 2.5 ms a query; scores within 1e-4 of float32, 99.75 % of the top 10
+alike), and halves the memory (1M passages: 0.77 instead of 1.5 GB).
 HNSW was ruled out: FAISS cannot remove vectors from it.
 
 An index read from a file is shared: every VectorIndex that opens the same saved file (the
@@ -125,7 +128,7 @@ class VectorIndex:
         """The stored vectors of these passages, in order."""
         if not len(ids):
             return np.zeros((0, self.dim), np.float32)
-        return np.vstack([self._index.reconstruct(int(i)) for i in ids])
+        return self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
 
     def search(self, query: np.ndarray, limit: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         """Best ``limit`` passages as ``(id, score)``; ``allowed`` restricts the search itself.
@@ -176,7 +179,10 @@ class VectorIndex:
             vectors = self._index.index.reconstruct_n(0, n)
         nlist = max(1, int(4 * math.sqrt(n)))
         quantizer = faiss.IndexFlatIP(self.dim)
-        index = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        # vectors kept as float16: half the bytes to scan per probed cell, scores within 1e-4
+        index = faiss.IndexIVFScalarQuantizer(
+            quantizer, self.dim, nlist, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT, False
+        )
         rng = np.random.default_rng(0)
         sample = vectors[rng.choice(n, size=min(n, 64 * nlist), replace=False)]
         index.train(sample)

@@ -62,15 +62,18 @@ def test_above_the_threshold_the_index_turns_approximate_and_keeps_working(tmp_p
     approx.add(ids, vectors)
     approx.save()
     assert approx.approximate and not exact.approximate
+    # kept as float16 (half the memory): each vector reads back as its float16 rounding
+    assert np.array_equal(approx.vectors([12, 10]), vectors[[2, 0]].astype(np.float16).astype(np.float32))
     queries = clustered(100, seed=9)
     recall = np.mean(
         [len({i for i, _ in approx.search(q, 10)} & {i for i, _ in exact.search(q, 10)}) / 10 for q in queries]
     )
     assert recall >= 0.95
     allowed = ids[::50]
-    assert [i for i, _ in approx.search(queries[0], 10, allowed)] == [
-        i for i, _ in exact.search(queries[0], 10, allowed)
-    ]
+    found, expected = approx.search(queries[0], 10, allowed), exact.search(queries[0], 10, allowed)
+    # the exact filtered top 10, scored from float16 vectors: near ties may swap
+    assert np.allclose([s for _, s in found], [s for _, s in expected], atol=1e-3)
+    assert len({i for i, _ in found} & {i for i, _ in expected}) >= 9
     approx.remove([10, 11])
     assert len(approx) == 2998 and not {10, 11} & set(approx.ids().tolist())
     reloaded = VectorIndex(DIM, tmp_path / "v.faiss", ann_threshold=1000)

@@ -10,7 +10,7 @@ from kb.service import KnowledgeBase
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--http-threads", type=int, help="Gleichzeitig bearbeitete Anfragen (Standard: KB_HTTP_THREADS, 8).")
+@click.option("--http-threads", type=int, help="Gleichzeitig bearbeitete Anfragen (Standard: KB_HTTP_THREADS, 16).")
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, http_threads: int | None) -> None:
     """Web-Oberfläche und API unter waitress bereitstellen."""

@@ -23,8 +23,8 @@ class Config:
     threads: int = 2  # torch threads for embedding
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 50_000  # above this many passages, dense search is approximate (IVF; recall@10 0.984 at 100k)
-    readers: int = 8  # searches the web server runs at once (they share one index in memory)
-    http_threads: int = 8  # requests `kb serve` (waitress) handles at once
+    readers: int = 16  # searches the web server runs at once (they share one index and batch their queries)
+    http_threads: int = 16  # requests `kb serve` (waitress) handles at once
     secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir
     public_read: bool = True  # anonymous API reads; writes always need a key
     cors_origins: str = ""  # comma-separated origins allowed to call the API from a browser
