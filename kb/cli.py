@@ -375,7 +375,7 @@ def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: 
 
 
 def _accounts(ctx: click.Context) -> Accounts:
-    accounts = Accounts(ctx.obj["config"].resolved().catalogue_path)
+    accounts = Accounts(ctx.obj["config"].resolved().database)
     ctx.call_on_close(accounts.close)
     return accounts
 

@@ -33,7 +33,7 @@ class KnowledgeBase:
 
     def __init__(self, config: Config, *, embedder: Embedder | None = None) -> None:
         self.config = config.resolved()
-        self.catalogue = Catalogue(self.config.catalogue_path)
+        self.catalogue = Catalogue(self.config.database)
         self.duplicates = NearDuplicates(self.catalogue)
         self._embedder = embedder
         self._indexes: IndexSet | None = None

@@ -1,0 +1,138 @@
+"""One connection to the catalogue's database, embedded SQLite or PostgreSQL, through SQLAlchemy Core.
+
+Statements are textual SQL that both engines understand, written with ``?`` placeholders; they
+become SQLAlchemy ``text()`` statements with numbered binds (made once per statement and cached),
+so each engine gets its own parameter style. The few spots where the engines differ are methods
+here (:meth:`Database.json_items`, :meth:`Database.data_version`). Opening brings the schema to
+the newest Alembic revision (``kb/service/migrations``).
+
+The connection runs in autocommit mode, as the catalogue always did: each statement commits on its
+own and :meth:`Database.transaction` groups statements explicitly (SQLite: ``BEGIN IMMEDIATE``,
+so writers queue up at the start instead of failing at their first write).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, CursorResult, TextClause, create_engine, exc, make_url, text
+from sqlalchemy.pool import NullPool
+
+SQLITE, POSTGRESQL = "sqlite", "postgresql"
+_BUSY_SECONDS = 30  # how long SQLite waits for another writer's lock
+
+
+def database_url(location: str | Path) -> str:
+    """The SQLAlchemy URL of ``location``: a path is an SQLite file, a string a URL as given
+    (``postgresql://`` is served by psycopg 3)."""
+    if isinstance(location, Path):
+        return f"sqlite:///{location}"
+    url = make_url(location)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url.render_as_string(hide_password=False)
+
+
+class Database:
+    """A connection that several threads of a server may share (statements run one at a time)."""
+
+    def __init__(self, location: str | Path, *, migrate: bool = True) -> None:
+        url = make_url(database_url(location))
+        self.dialect = url.get_backend_name()
+        if self.dialect not in (SQLITE, POSTGRESQL):
+            raise ValueError(f"KB_DATABASE_URL: only sqlite:/// and postgresql:// are supported, not {url.drivername}")
+        self.path = Path(url.database) if self.dialect == SQLITE and url.database else None
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        connect_args = {"check_same_thread": False, "timeout": _BUSY_SECONDS} if self.dialect == SQLITE else {}
+        self._engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args=connect_args)
+        self._connection: Connection = self._engine.connect()
+        self._lock = threading.RLock()
+        if self.dialect == SQLITE:
+            self._use_wal()
+            self._connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        if migrate:
+            from kb.service.migrations import upgrade
+
+            upgrade(self)
+
+    def _use_wal(self, patience: float = 30.0) -> None:
+        """Switch the file to WAL. While another process creates or switches the same file, SQLite
+        answers this pragma with "database is locked" at once, without its busy timeout: retry."""
+        deadline = time.monotonic() + patience
+        while True:
+            try:
+                self._connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+                return
+            except exc.OperationalError as error:
+                if "locked" not in str(error.orig) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.02)
+
+    @property
+    def connection(self) -> Connection:
+        """The SQLAlchemy connection (for Alembic and the migration between engines)."""
+        return self._connection
+
+    def close(self) -> None:
+        self._connection.close()
+        self._engine.dispose()
+
+    def execute(self, sql: str, args: Sequence[object] = ()) -> CursorResult:
+        """Run one statement; ``?`` placeholders take ``args`` in order."""
+        with self._lock:
+            return self._connection.execute(_statement(sql), _binds(args))
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[object]]) -> None:
+        batch = [_binds(row) for row in rows]
+        if batch:
+            with self._lock:
+                self._connection.execute(_statement(sql), batch)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Database]:
+        """Everything inside commits together or not at all."""
+        with self._lock:
+            self._connection.exec_driver_sql("BEGIN IMMEDIATE" if self.dialect == SQLITE else "BEGIN")
+            try:
+                yield self
+            except BaseException:
+                self._connection.exec_driver_sql("ROLLBACK")
+                raise
+            self._connection.exec_driver_sql("COMMIT")
+
+    def json_items(self, column: str, alias: str) -> str:
+        """A FROM item listing the strings of the JSON array in ``column``, as ``alias.value``."""
+        if self.dialect == SQLITE:
+            return f"json_each({column}) {alias}"
+        return f"json_array_elements_text({column}::json) {alias}(value)"
+
+    def data_version(self) -> int:
+        """A number that changes when another connection has committed. SQLite counts exactly
+        that; PostgreSQL's next transaction id also moves with this connection's own writes, so
+        a cache keyed on it is rebuilt more often than needed, never less."""
+        if self.dialect == SQLITE:
+            return self.execute("PRAGMA data_version").scalar_one()
+        return int(self.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").scalar_one())
+
+
+def marks(items: Sized) -> str:
+    """Placeholders for ``IN (…)`` over ``items``; ``NULL`` for none, which matches nothing
+    (PostgreSQL refuses an empty list, SQLite accepts it)."""
+    return ", ".join("?" * len(items)) or "NULL"
+
+
+@functools.lru_cache(maxsize=2048)
+def _statement(sql: str) -> TextClause:
+    numbers = iter(range(1 << 30))
+    return text(re.sub(r"\?", lambda _: f":p{next(numbers)}", sql))
+
+
+def _binds(args: Sequence[object]) -> dict[str, object]:
+    return {f"p{number}": value for number, value in enumerate(args)}
