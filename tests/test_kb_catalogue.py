@@ -33,8 +33,8 @@ def add(catalogue: Catalogue, key: str, metadata: Metadata, texts: list[str], st
 
 
 @pytest.fixture
-def catalogue(tmp_path: Path) -> Catalogue:
-    catalogue = Catalogue(tmp_path / "catalogue.sqlite3")
+def catalogue(database) -> Catalogue:
+    catalogue = Catalogue(database)
     yield catalogue
     catalogue.close()
 

@@ -22,8 +22,8 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    return World(tmp_path, fake_embedder)
+def world(tmp_path, fake_embedder, database_url) -> World:
+    return World(tmp_path, fake_embedder, database_url=database_url)
 
 
 def passage_of(world: World, key: str) -> int:
