@@ -25,6 +25,7 @@ from sqlalchemy import Connection, CursorResult, TextClause, create_engine, exc,
 from sqlalchemy.pool import NullPool
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
+GENERATED_IDS = ("documents", "passages", "contacts", "gaps", "saved_searches")  # tables whose ids the engine hands out
 _BUSY_SECONDS = 30  # how long SQLite waits for another writer's lock
 
 
@@ -37,6 +38,14 @@ def database_url(location: str | Path) -> str:
     if url.drivername in ("postgresql", "postgres"):
         url = url.set(drivername="postgresql+psycopg")
     return url.render_as_string(hide_password=False)
+
+
+def location(url: str) -> str | Path:
+    """A URL as given to ``--to`` or KB_DATABASE_URL: ``sqlite:///PATH`` is that file, anything else stays a URL."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == SQLITE and parsed.database:
+        return Path(parsed.database)
+    return url
 
 
 class Database:
@@ -120,6 +129,38 @@ class Database:
         if self.dialect == SQLITE:
             return self.execute("PRAGMA data_version").scalar_one()
         return int(self.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").scalar_one())
+
+    def id_high_water(self, table: str) -> int | None:
+        """The largest id ``table`` has handed out, counting deleted rows where the engine keeps
+        count (SQLite's AUTOINCREMENT, PostgreSQL's sequences); None for tables without generated ids."""
+        if table not in GENERATED_IDS:
+            return None
+        largest = self.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").scalar_one()
+        if self.dialect == SQLITE:
+            kept = self.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).scalar()
+        else:
+            kept = self.execute(
+                "SELECT last_value FROM pg_sequences WHERE schemaname || '.' || sequencename = "
+                "pg_get_serial_sequence(?, 'id')",
+                (table,),
+            ).scalar()
+        return max(largest, kept or 0)
+
+    def set_id_high_water(self, table: str, value: int) -> None:
+        """Make ``table`` hand out ids above ``value`` from now on (after rows were copied in)."""
+        if self.dialect == SQLITE:
+            autoincrement = self.execute(
+                "SELECT 1 FROM sqlite_master WHERE name = ? AND sql LIKE '%AUTOINCREMENT%'", (table,)
+            ).scalar()
+            if (
+                autoincrement
+                and not self.execute(
+                    "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?", (value, table)
+                ).rowcount
+            ):
+                self.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, value))
+        else:
+            self.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?, ?)", (table, max(value, 1), value > 0))
 
 
 def marks(items: Sized) -> str:
