@@ -10,13 +10,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Row
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from kb.core.access import EDITOR, PUBLIC, READER, Viewer, key_holder, member, rate_limit, role, visibility
 from kb.core.errors import KbError
 from kb.core.vocabulary import checked_email, county_name
 from kb.service.catalogue import CatalogueStore
+from kb.service.database import Row
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"

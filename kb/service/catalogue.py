@@ -9,13 +9,11 @@ from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Row
-
 from kb.core.access import DEFAULT_VISIBILITY, Access
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
 from kb.core.errors import DocumentNotFound
 from kb.service import migrations
-from kb.service.database import SQLITE, Database, marks
+from kb.service.database import SQLITE, Database, Row, marks
 
 _DOCUMENT_COLUMNS = (
     "id, source_key, content_hash, file_name, format, title, county, doc_type, year, topics, "
@@ -141,7 +139,7 @@ class Catalogue:
             "updated_at, source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (*values, source_key, now),
         )
-        return int(cursor.scalar_one())
+        return int(cursor.fetchone()[0])
 
     def update_metadata(self, document_id: int, metadata: Metadata) -> None:
         """Replace a document's metadata. Must run inside a transaction."""
@@ -187,12 +185,12 @@ class Catalogue:
                     json.dumps(draft.page_marks) if draft.page_marks else None,
                 ),
             )
-            stored.append(Passage(int(cursor.scalar_one()), document_id, *dataclasses.astuple(draft)))
+            stored.append(Passage(int(cursor.fetchone()[0]), document_id, *dataclasses.astuple(draft)))
         return stored
 
     def passage_ids(self, document_id: int) -> list[int]:
         rows = self._db.execute(
-            "SELECT id FROM passages WHERE document_id = ? ORDER BY ordinal", (document_id,)
+            "SELECT id FROM passages WHERE document_id = ? ORDER BY ordinal", (document_id,), named=False
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -249,7 +247,7 @@ class Catalogue:
         """Ids of the passages of ready documents that pass the filters."""
         where, args = _filter_sql(filters, self._db)
         rows = self._db.execute(
-            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", args
+            f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}", args, named=False
         )
         return [row[0] for row in rows]
 
@@ -262,6 +260,7 @@ class Catalogue:
                 f"SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id "
                 f"WHERE p.id IN ({marks(chunk)}) AND {where}",
                 [*chunk, *args],
+                named=False,
             )
             found.update(row[0] for row in rows)
         return found
@@ -270,13 +269,16 @@ class Catalogue:
         """Passage id -> its document's visibility, for the passages of ready documents."""
         rows = self._db.execute(
             "SELECT p.id, d.visibility FROM passages p JOIN documents d ON d.id = p.document_id "
-            "WHERE d.status = 'ready'"
+            "WHERE d.status = 'ready'",
+            named=False,
         )
         return {row[0]: row[1] for row in rows}
 
     def passage_sources(self) -> dict[int, str]:
         """Passage id -> its document's source key (evaluation maps passages to documents)."""
-        rows = self._db.execute("SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id")
+        rows = self._db.execute(
+            "SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id", named=False
+        )
         return {row[0]: row[1] for row in rows}
 
     # near-duplicate signatures and groups (kb/service/duplicates.py)
@@ -291,7 +293,9 @@ class Catalogue:
     def signatures(self, passage_ids: Sequence[int] | None = None) -> dict[int, bytes]:
         """Passage id -> stored signature (all when ``passage_ids`` is None); short passages have none."""
         if passage_ids is None:
-            rows = self._db.execute("SELECT passage_id, minhash FROM passage_signatures WHERE minhash IS NOT NULL")
+            rows = self._db.execute(
+                "SELECT passage_id, minhash FROM passage_signatures WHERE minhash IS NOT NULL", named=False
+            )
             return {row[0]: row[1] for row in rows}
         found: dict[int, bytes] = {}
         for chunk in _chunks(passage_ids):
@@ -299,6 +303,7 @@ class Catalogue:
                 f"SELECT passage_id, minhash FROM passage_signatures WHERE minhash IS NOT NULL "
                 f"AND passage_id IN ({marks(chunk)})",
                 chunk,
+                named=False,
             )
             found.update((row[0], row[1]) for row in rows)
         return found
@@ -323,19 +328,25 @@ class Catalogue:
         """Passage id -> document id."""
         found: dict[int, int] = {}
         for chunk in _chunks(passage_ids):
-            rows = self._db.execute(f"SELECT id, document_id FROM passages WHERE id IN ({marks(chunk)})", chunk)
+            rows = self._db.execute(
+                f"SELECT id, document_id FROM passages WHERE id IN ({marks(chunk)})", chunk, named=False
+            )
             found.update((row[0], row[1]) for row in rows)
         return found
 
     def duplicate_groups(self, passage_ids: Sequence[int] | None = None) -> dict[int, int]:
         """Passage id -> near-duplicate group id, for those of ``passage_ids`` (all when None) in a group."""
         if passage_ids is None:
-            return {row[0]: row[1] for row in self._db.execute("SELECT passage_id, group_id FROM near_duplicates")}
+            return {
+                row[0]: row[1]
+                for row in self._db.execute("SELECT passage_id, group_id FROM near_duplicates", named=False)
+            }
         found: dict[int, int] = {}
         for chunk in _chunks(passage_ids):
             rows = self._db.execute(
                 f"SELECT passage_id, group_id FROM near_duplicates WHERE passage_id IN ({marks(chunk)})",
                 chunk,
+                named=False,
             )
             found.update((row[0], row[1]) for row in rows)
         return found
@@ -348,6 +359,7 @@ class Catalogue:
                 f"SELECT group_id, passage_id FROM near_duplicates WHERE group_id IN ({marks(chunk)}) "
                 "ORDER BY passage_id",
                 chunk,
+                named=False,
             )
             for row in rows:
                 members.setdefault(row[0], []).append(row[1])
@@ -381,6 +393,7 @@ class Catalogue:
                 "ORDER BY mine.passage_id, lower(coalesce(d.county, '')), lower(coalesce(d.title, '')), "
                 "p.page_start NULLS FIRST, p.id",
                 [*chunk, *args],
+                named=False,
             )
             for row in rows:
                 found.setdefault(row[0], []).append((row[1], row[2]))
@@ -398,12 +411,14 @@ class Catalogue:
                 f"SELECT {expression} AS value, COUNT(*) FROM documents d WHERE {where} "
                 f"AND {expression} IS NOT NULL GROUP BY value ORDER BY COUNT(*) DESC, value",
                 args,
+                named=False,
             ).fetchall()
             facets[name] = [(row[0], row[1]) for row in rows]
         rows = self._db.execute(
             f"SELECT t.value, COUNT(*) FROM documents d, {self._db.json_items('d.topics', 't')} WHERE {where} "
             "GROUP BY t.value ORDER BY COUNT(*) DESC, t.value",
             args,
+            named=False,
         ).fetchall()
         facets["topic"] = [(row[0], row[1]) for row in rows]
         return facets

@@ -95,7 +95,7 @@ class Network(CatalogueStore):
             "RETURNING id",
             (county, found_topic, name, function, email, datetime.now(UTC).isoformat(timespec="seconds")),
         )
-        return Contact(int(cursor.scalar_one()), county, found_topic, name, function, email)
+        return Contact(int(cursor.fetchone()[0]), county, found_topic, name, function, email)
 
     def contact(self, contact_id: int) -> Contact | None:
         row = self._db.execute(

@@ -14,11 +14,10 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Row
-
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError
 from kb.service.catalogue import CatalogueStore
+from kb.service.database import Row
 from kb.service.search import Hit
 from kb.service.visible import VisibleKnowledge
 
@@ -65,7 +64,7 @@ class SavedSearches(CatalogueStore):
             "INSERT INTO saved_searches (owner, query, filters, created_at, token) VALUES (?, ?, ?, ?, ?) RETURNING id",
             (owner, query, _filters_to_json(filters), _now(), secrets.token_urlsafe(24)),
         )
-        return self._one("id = ?", cursor.scalar_one())
+        return self._one("id = ?", cursor.fetchone()[0])
 
     def of(self, owner: str) -> list[SavedSearch]:
         rows = self._db.execute("SELECT * FROM saved_searches WHERE owner = ? ORDER BY id", (owner,))

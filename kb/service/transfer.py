@@ -70,7 +70,7 @@ def transfer(source: str | Path, target: str | Path) -> TransferReport:
         raise KbError(f"{target} gibt es schon; das Ziel muss eine neue Datei sein.")
     origin, copy = Database(source), Database(target)
     try:
-        if copy.execute("SELECT EXISTS (SELECT 1 FROM documents) OR EXISTS (SELECT 1 FROM users)").scalar_one():
+        if copy.scalar("SELECT EXISTS (SELECT 1 FROM documents) OR EXISTS (SELECT 1 FROM users)"):
             raise KbError("Die Zieldatenbank ist nicht leer; Kreiswissen zieht nur in eine leere um.")
         keys = primary_keys(origin)
         with copy.transaction():
@@ -97,7 +97,7 @@ def primary_keys(db: Database) -> dict[str, list[str]]:
 
 
 def _columns(db: Database, table: str) -> list[str]:
-    return list(db.execute(f"SELECT * FROM {table} WHERE 1 = 0").keys())
+    return [column[0] for column in db.execute(f"SELECT * FROM {table} WHERE 1 = 0").description]
 
 
 def _copy_table(origin: Database, copy: Database, table: str, key: list[str]) -> None:
