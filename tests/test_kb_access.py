@@ -107,7 +107,7 @@ def _downgrade(data) -> None:
         for column in ("record_searches", "email"):
             db.execute(f"ALTER TABLE users DROP COLUMN {column}")
         tables = ("merkliste", "county_roles", "contacts", "gaps", "saved_searches")
-        for table in (*tables, "near_duplicates", "passage_signatures", "sessions"):
+        for table in (*tables, "near_duplicates", "passage_signatures", "sessions", "changes"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP TABLE alembic_version")  # written before Alembic kept the schema
         db.execute("PRAGMA user_version = 3")

@@ -13,7 +13,10 @@ from kb.core.access import DEFAULT_VISIBILITY, Access
 from kb.core.documents import NO_FILTERS, DocumentRecord, Metadata, Passage, PassageDraft, SearchFilters
 from kb.core.errors import DocumentNotFound
 from kb.service import migrations
-from kb.service.database import SQLITE, Database, Row, marks
+from kb.service.database import POSTGRESQL, SQLITE, Database, Row, marks
+
+CHANGES_CHANNEL = "kb_changes"  # PostgreSQL NOTIFY channel of the change log
+_CHANGES_LOCK = 0x4B57_0002  # advisory lock a writer holds from numbering its change until commit
 
 _DOCUMENT_COLUMNS = (
     "id, source_key, content_hash, file_name, format, title, county, doc_type, year, topics, "
@@ -132,6 +135,7 @@ class Catalogue:
                 "ocr_pages=?, status=?, error=?, updated_at=? WHERE id=?",
                 (*values, existing.id),
             )
+            self._changed(existing.id)
             return existing.id
         cursor = self._db.execute(
             "INSERT INTO documents (content_hash, file_name, format, title, county, doc_type, "
@@ -139,7 +143,9 @@ class Catalogue:
             "updated_at, source_key, added_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id",
             (*values, source_key, now),
         )
-        return int(cursor.fetchone()[0])
+        document_id = int(cursor.fetchone()[0])
+        self._changed(document_id)
+        return document_id
 
     def update_metadata(self, document_id: int, metadata: Metadata) -> None:
         """Replace a document's metadata. Must run inside a transaction."""
@@ -149,16 +155,28 @@ class Catalogue:
             "WHERE id=?",
             (*_metadata_values(metadata), _now(), document_id),
         )
+        self._changed(document_id)
 
     def set_status(self, document_id: int, status: str, error: str | None = None) -> None:
-        self._db.execute(
-            "UPDATE documents SET status = ?, error = ?, updated_at = ? WHERE id = ?",
-            (status, error, _now(), document_id),
-        )
+        with self._db.atomic():
+            self._db.execute(
+                "UPDATE documents SET status = ?, error = ?, updated_at = ? WHERE id = ?",
+                (status, error, _now(), document_id),
+            )
+            self._changed(document_id)
 
     def delete_document(self, document_id: int) -> None:
         """Remove a document and (by cascade) its passages. Must run inside a transaction."""
         self._db.execute("DELETE FROM documents WHERE id = ?", (document_id,))
+        self._changed(document_id)
+
+    def _changed(self, document_id: int) -> None:
+        """Log a change of ``document_id`` in the transaction that makes it (kb/service/changes.py).
+        On PostgreSQL the lock taken first, held until commit, keeps numbers in commit order."""
+        if self._db.dialect == POSTGRESQL:
+            self._db.execute(f"SELECT pg_advisory_xact_lock({_CHANGES_LOCK})")
+            self._db.execute(f"NOTIFY {CHANGES_CHANNEL}")
+        self._db.execute("INSERT INTO changes (document_id, at) VALUES (?, ?)", (document_id, _now()))
 
     # passages
 

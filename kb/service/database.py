@@ -30,7 +30,15 @@ from sqlalchemy.pool import NullPool
 
 SQLITE, POSTGRESQL = "sqlite", "postgresql"
 Row = Any  # a named tuple of a statement's columns: row.title, row[0]
-GENERATED_IDS = ("documents", "passages", "contacts", "gaps", "saved_searches")  # tables whose ids the engine hands out
+# tables whose keys the engine hands out, and that key
+GENERATED_IDS = {
+    "documents": "id",
+    "passages": "id",
+    "contacts": "id",
+    "gaps": "id",
+    "saved_searches": "id",
+    "changes": "seq",
+}
 _BUSY_SECONDS = 30  # how long SQLite waits for another writer's lock
 
 
@@ -69,6 +77,7 @@ class Database:
         self._connection: Connection = self._engine.connect()
         self._driver = self._connection.connection.driver_connection  # sqlite3 or psycopg, autocommit
         self._lock = threading.RLock()
+        self._in_transaction = False
         if self.dialect == SQLITE:
             self._use_wal()
             self.execute("PRAGMA foreign_keys=ON")
@@ -134,12 +143,33 @@ class Database:
         """Everything inside commits together or not at all."""
         with self._lock:
             self.execute("BEGIN IMMEDIATE" if self.dialect == SQLITE else "BEGIN")
+            self._in_transaction = True
             try:
                 yield self
             except BaseException:
                 self.execute("ROLLBACK")
                 raise
-            self.execute("COMMIT")
+            else:
+                self.execute("COMMIT")
+            finally:
+                self._in_transaction = False
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """Part of the transaction already open, else a transaction of its own."""
+        if self._in_transaction:
+            yield self
+        else:
+            with self.transaction():
+                yield self
+
+    def listen(self, channel: str) -> None:
+        """PostgreSQL: receive the notices sent on ``channel`` (see :meth:`notified`)."""
+        self.execute(f"LISTEN {channel}")
+
+    def notified(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for a notice on a channel listened to; whether one came."""
+        return any(True for _ in self._driver.notifies(timeout=timeout, stop_after=1))
 
     def json_items(self, column: str, alias: str) -> str:
         """A FROM item listing the strings of the JSON array in ``column``, as ``alias.value``."""
@@ -160,14 +190,15 @@ class Database:
         count (SQLite's AUTOINCREMENT, PostgreSQL's sequences); None for tables without generated ids."""
         if table not in GENERATED_IDS:
             return None
-        largest = self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        key = GENERATED_IDS[table]
+        largest = self.scalar(f"SELECT COALESCE(MAX({key}), 0) FROM {table}")
         if self.dialect == SQLITE:
             kept = self.scalar("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,))
         else:
             kept = self.scalar(
                 "SELECT last_value FROM pg_sequences WHERE schemaname || '.' || sequencename = "
-                "pg_get_serial_sequence(?, 'id')",
-                (table,),
+                "pg_get_serial_sequence(?, ?)",
+                (table, key),
             )
         return max(largest, kept or 0)
 
@@ -185,7 +216,8 @@ class Database:
             ):
                 self.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, value))
         else:
-            self.execute("SELECT setval(pg_get_serial_sequence(?, 'id'), ?, ?)", (table, max(value, 1), value > 0))
+            sequence = (table, GENERATED_IDS[table], max(value, 1), value > 0)
+            self.execute("SELECT setval(pg_get_serial_sequence(?, ?), ?, ?)", sequence)
 
 
 def marks(items: Sized) -> str:

@@ -32,6 +32,7 @@ TABLES = (
     "gaps",
     "passage_signatures",
     "near_duplicates",
+    "changes",
 )
 _BATCH = 2000
 
