@@ -12,6 +12,8 @@ PDFJS := web/static/pdfjs/VERSION
 # OCR needs Tesseract with its German model (and orientation detection) from Debian.
 OCR_PACKAGES := tesseract-ocr tesseract-ocr-deu tesseract-ocr-osd
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# The tests start a PostgreSQL server of their own (tests/postgres.py) from Debian's package.
+POSTGRES_FOUND := command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
 
 .PHONY: demo test check lint install system clean
 
@@ -34,6 +36,9 @@ system:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $(OCR_PACKAGES); }
 	@command -v npm >/dev/null || { \
 		$(SUDO) apt-get update -q && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm; }
+	@$(POSTGRES_FOUND) || { \
+		$(SUDO) apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends postgresql; }
 
 demo: install
 	$(BIN)/kb ingest samples/

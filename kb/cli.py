@@ -375,7 +375,7 @@ def evaluate(ctx: click.Context, folder: Path, modes: tuple[str, ...], as_json: 
 
 
 def _accounts(ctx: click.Context) -> Accounts:
-    accounts = Accounts(ctx.obj["config"].resolved().catalogue_path)
+    accounts = Accounts(ctx.obj["config"].resolved().database)
     ctx.call_on_close(accounts.close)
     return accounts
 
@@ -491,3 +491,16 @@ def restore_command(ctx: click.Context, file: Path, replace: bool) -> None:
         click.echo("Indizes passen nicht zum Katalog; sie werden neu aufgebaut …")
         kb.reindex()
     click.echo(f"Wiederhergestellt: {len(kb.documents())} Dokumente, {kb.counts()[1]} Passagen.")
+
+
+@cli.command("migrate")
+@click.option("--to", "target", required=True, help="Zieldatenbank: postgresql://… oder sqlite:///PFAD (leer).")
+@click.pass_context
+def migrate_command(ctx: click.Context, target: str) -> None:
+    """Den Katalog in eine andere Datenbank umziehen (SQLite → PostgreSQL und zurück) und vergleichen."""
+    report = open_knowledge_base(ctx).transfer(target)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise KbError("Quelle und Ziel stimmen nicht überein; die Quelle bleibt maßgeblich.")
+    click.echo(f"Umgezogen. Ab jetzt KB_DATABASE_URL={target} setzen (gleiches Datenverzeichnis), dann kb check.")

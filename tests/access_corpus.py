@@ -107,7 +107,7 @@ def build(data: Path, embedder: Embedder, config: Config) -> dict[str, int]:
 
 def credentials(config: Config) -> dict[str, str]:
     """Accounts (name = identity name) and keys for every identity; returns the keys by identity name."""
-    accounts = Accounts(config.catalogue_path)
+    accounts = Accounts(config.database)
     keys = {}
     for identity in IDENTITIES:
         if identity.account:

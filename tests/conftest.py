@@ -56,6 +56,39 @@ def fake_embedder() -> Embedder:
     return HashingEmbedder()
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The tests' own PostgreSQL server, started at the first test that asks for it."""
+    from tests import postgres
+
+    reason = postgres.unavailable()
+    if reason and os.environ.get("CI"):
+        pytest.fail(f"CI must test PostgreSQL too: {reason}")  # .ci/run -> make test -> make system installs it
+    if reason:
+        pytest.skip(reason)
+    server = postgres.Server()
+    yield server
+    server.stop()
+
+
+ENGINES = ("sqlite", pytest.param("postgresql", marks=pytest.mark.postgres))
+
+
+@pytest.fixture(params=ENGINES)
+def database_url(request: pytest.FixtureRequest) -> str:
+    """KB_DATABASE_URL once per engine: empty (the SQLite file in the data directory), then the
+    URL of a fresh database on the tests' PostgreSQL server."""
+    if request.param == "sqlite":
+        return ""
+    return request.getfixturevalue("postgres_server").new_database()
+
+
+@pytest.fixture
+def database(database_url: str, tmp_path: Path) -> str | Path:
+    """Where a store keeps its tables, once per engine: an SQLite file, a fresh PostgreSQL database."""
+    return database_url or tmp_path / "catalogue.sqlite3"
+
+
 def make_config(data_dir: Path, **changes: object) -> Config:
     return dataclasses.replace(Config.from_env().resolved(), data_dir=data_dir, **changes)
 

@@ -40,8 +40,18 @@ def test_paraphrases_form_one_group_and_other_questions_their_own(tmp_path: Path
     log.close()
 
 
-def test_showing_the_groups_again_embeds_only_the_questions_asked_since(tmp_path: Path, fake_embedder):
-    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+def test_the_retention_limit_forgets_old_records(database):
+    log = GapLog(database, retention_days=30)
+    for days_ago in (40, 31, 29, 0):
+        log.record(UNANSWERED, f"Frage vor {days_ago} Tagen", "", now=NOW - timedelta(days=days_ago))
+    assert log.purge(now=NOW) == 2
+    assert [gap.query for gap in log.entries()] == ["Frage vor 0 Tagen", "Frage vor 29 Tagen"]
+    assert log.count(UNANSWERED) == 2
+    log.close()
+
+
+def test_showing_the_groups_again_embeds_only_the_questions_asked_since(database, fake_embedder):
+    log = GapLog(database, retention_days=365)
     embedded: list[str] = []
 
     def embed(question: str):
@@ -59,10 +69,10 @@ def test_showing_the_groups_again_embeds_only_the_questions_asked_since(tmp_path
     log.close()
 
 
-def test_beyond_the_newest_questions_older_ones_stand_alone_and_still_count(tmp_path: Path, fake_embedder, monkeypatch):
+def test_beyond_the_newest_questions_older_ones_stand_alone_and_still_count(database, fake_embedder, monkeypatch):
     """Grouping compares every pair of questions; a log of 50,000 must not exhaust the memory."""
     monkeypatch.setattr("kb.service.gaps.MAX_GROUPED", 3)
-    log = GapLog(tmp_path / "catalogue.sqlite3", retention_days=365)
+    log = GapLog(database, retention_days=365)
     asked = ["Lastenrad Förderung", "Moorschutz", "Wärmepumpe", "Bürgerenergie", "Lastenrad Förderung", "Starkregen"]
     for days_ago, question in enumerate(reversed(asked)):  # the last one asked most recently
         log.record(UNANSWERED, question, "", now=NOW - timedelta(days=days_ago))

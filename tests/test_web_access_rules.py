@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ import pytest
 
 from kb.core.access import ANONYMOUS, member
 from kb.service.accounts import Accounts
+from kb.service.database import Database
 from tests.access_corpus import OTHER, OWN, PASSWORD, QUERY, THIRD, build, credentials
 from tests.conftest import make_app, make_config
 from tests.test_web_access_matrix import signed_in_client
@@ -41,8 +41,8 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    return World(tmp_path, fake_embedder)
+def world(tmp_path, fake_embedder, database_url) -> World:
+    return World(tmp_path, fake_embedder, database_url=database_url)
 
 
 def _markers(text: str) -> set[str]:
@@ -110,7 +110,7 @@ def test_signing_out_ends_the_session_for_every_copy_of_its_cookie(world):
 
 def test_a_new_password_or_a_long_idle_time_ends_sessions(world):
     reset = world.client("leser-eigener-kreis")
-    accounts = Accounts(world.config.catalogue_path)
+    accounts = Accounts(world.config.database)
     accounts.add_user("leser-eigener-kreis", PASSWORD, county=OWN)  # an administrator resets the password
     assert not _member_sees_internal(reset)
     idle, other = world.client("leser-eigener-kreis"), world.client("leser-eigener-kreis")
@@ -118,8 +118,9 @@ def test_a_new_password_or_a_long_idle_time_ends_sessions(world):
         token = session["sid"]
     accounts.close()
     nine_hours_ago = (datetime.now(UTC) - timedelta(hours=9)).isoformat(timespec="seconds")
-    with sqlite3.connect(world.config.catalogue_path) as db:  # nine hours without a request
-        db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", (nine_hours_ago, _sha256(token)))
+    db = Database(world.config.database)  # nine hours without a request
+    db.execute("UPDATE sessions SET seen_at = ? WHERE token_hash = ?", (nine_hours_ago, _sha256(token)))
+    db.close()
     assert not _member_sees_internal(idle)
     assert _member_sees_internal(other)  # only that session is over
 
@@ -356,7 +357,7 @@ def test_upload_takes_a_level_or_defaults_to_network(world):
 
 def test_keys_have_their_own_rate_limit_and_anonymous_readers_the_per_address_one(tmp_path, fake_embedder):
     world = World(tmp_path, fake_embedder, api_rate_limit="3 per minute")
-    accounts = Accounts(world.config.catalogue_path)
+    accounts = Accounts(world.config.database)
     slow = accounts.create_key("read", "knapp", limit="2 per minute")
     accounts.close()
     client = world.app.test_client()

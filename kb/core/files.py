@@ -73,10 +73,15 @@ def follow_umask(folder: Path) -> None:
 def is_disk_full(error: BaseException) -> bool:
     """Whether ``error`` means the file system ran out of space (or quota).
 
-    OSError carries the errno; SQLite says SQLITE_FULL; FAISS's RuntimeError only quotes strerror.
+    OSError carries the errno; SQLite says SQLITE_FULL and PostgreSQL SQLSTATE 53100 (both
+    reached through SQLAlchemy, which keeps the driver's error as ``orig``); FAISS's RuntimeError
+    only quotes strerror.
     """
+    error = getattr(error, "orig", None) or error
     if isinstance(error, OSError):
         return error.errno in (errno.ENOSPC, errno.EDQUOT)
     if isinstance(error, sqlite3.Error):
         return getattr(error, "sqlite_errorname", "") == "SQLITE_FULL"
+    if getattr(error, "sqlstate", None) == "53100":  # psycopg: disk_full
+        return True
     return os.strerror(errno.ENOSPC) in str(error)

@@ -7,7 +7,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +16,7 @@ from kb.core.access import EDITOR, PUBLIC, READER, Viewer, key_holder, member, r
 from kb.core.errors import KbError
 from kb.core.vocabulary import checked_email, county_name
 from kb.service.catalogue import CatalogueStore
+from kb.service.database import Row
 
 SCOPES = ("read", "write")
 _KEY_PREFIX = "kw"
@@ -80,8 +80,7 @@ class Accounts(CatalogueStore):
         county = county_name(county)
         if county is None and role_name in (READER, EDITOR):
             raise KbError(f"Ein Konto mit der Rolle {role_name} braucht einen Landkreis (--county).")
-        with self._db:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._db.transaction():
             self._db.execute(
                 "INSERT INTO users (name, password_hash, created_at, county, role) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT(name) DO UPDATE SET password_hash = excluded.password_hash, "
@@ -92,7 +91,7 @@ class Accounts(CatalogueStore):
 
     def verify_user(self, name: str, password: str) -> bool:
         row = self._db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
-        valid = check_password_hash(row["password_hash"] if row else _DUMMY_HASH, password)
+        valid = check_password_hash(row.password_hash if row else _DUMMY_HASH, password)
         return bool(row) and valid
 
     def account(self, name: str) -> Account | None:
@@ -120,7 +119,7 @@ class Accounts(CatalogueStore):
         if row is None:
             return None
         now = datetime.now(UTC)
-        started, seen = datetime.fromisoformat(row["started_at"]), datetime.fromisoformat(row["seen_at"])
+        started, seen = datetime.fromisoformat(row.started_at), datetime.fromisoformat(row.seen_at)
         if now - seen > SESSION_IDLE or now - started > SESSION_LONGEST:
             self.end_session(token)
             return None
@@ -180,7 +179,7 @@ class Accounts(CatalogueStore):
         if prefix != _KEY_PREFIX or not key_id or not secret:
             return None
         row = self._db.execute("SELECT * FROM api_keys WHERE key_id = ?", (key_id,)).fetchone()
-        if row is None or not hmac.compare_digest(row["secret_hash"], _sha256(secret)):
+        if row is None or not hmac.compare_digest(row.secret_hash, _sha256(secret)):
             return None
         stored = _api_key(row)
         return stored if stored.revoked_at is None else None
@@ -204,20 +203,18 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _api_key(row: sqlite3.Row) -> ApiKey:
+def _api_key(row: Row) -> ApiKey:
     return ApiKey(
-        row["key_id"],
-        row["scope"],
-        row["label"],
-        row["created_at"],
-        row["revoked_at"],
-        row["county"],
-        row["visibility"],
-        row["rate_limit"],
+        row.key_id,
+        row.scope,
+        row.label,
+        row.created_at,
+        row.revoked_at,
+        row.county,
+        row.visibility,
+        row.rate_limit,
     )
 
 
-def _account(row: sqlite3.Row) -> Account:
-    return Account(
-        row["name"], row["county"], row["role"], row["created_at"], bool(row["record_searches"]), row["email"]
-    )
+def _account(row: Row) -> Account:
+    return Account(row.name, row.county, row.role, row.created_at, bool(row.record_searches), row.email)

@@ -23,6 +23,8 @@ _ATTEMPTS = 3
 
 def backup(config: Config, target: Path) -> int:
     """Write a snapshot to ``target`` (tar.gz, written beside it and renamed); returns its size."""
+    if config.database_url:
+        raise KbError("Der Katalog liegt in PostgreSQL (KB_DATABASE_URL): dort sichert ihn pg_dump, nicht kb backup.")
     if not config.catalogue_path.exists():
         raise KbError(f"In {config.data_dir} gibt es keine Wissensbasis zum Sichern.")
     target.parent.mkdir(parents=True, exist_ok=True)

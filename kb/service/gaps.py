@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from kb.service.catalogue import CatalogueStore
+from kb.service.database import marks
 
 UNANSWERED, UNHELPFUL, HELPFUL = "unbeantwortet", "nicht hilfreich", "hilfreich"
 KINDS = (UNANSWERED, UNHELPFUL, HELPFUL)
@@ -64,8 +65,8 @@ class GapGroup:
 class GapLog(CatalogueStore):
     """The recorded gaps, forgotten after ``retention_days``."""
 
-    def __init__(self, catalogue_path: Path, retention_days: int) -> None:
-        super().__init__(catalogue_path)
+    def __init__(self, location: str | Path, retention_days: int) -> None:
+        super().__init__(location)
         self.retention = timedelta(days=retention_days)
         self._vectors: dict[str, np.ndarray] = {}  # question -> vector, for the questions still kept
 
@@ -85,12 +86,11 @@ class GapLog(CatalogueStore):
         return self._db.execute("DELETE FROM gaps WHERE at < ?", (cutoff,)).rowcount
 
     def entries(self, kinds: Sequence[str] = GAP_KINDS) -> list[Gap]:
-        marks = ",".join("?" * len(kinds))
         rows = self._db.execute(
-            f"SELECT id, kind, query, filters, at FROM gaps WHERE kind IN ({marks}) ORDER BY at DESC, id DESC",
+            f"SELECT id, kind, query, filters, at FROM gaps WHERE kind IN ({marks(kinds)}) ORDER BY at DESC, id DESC",
             tuple(kinds),
         )
-        return [Gap(**dict(row)) for row in rows]
+        return [Gap(**row._asdict()) for row in rows]
 
     def count(self, kind: str) -> int:
         return self._db.execute("SELECT COUNT(*) FROM gaps WHERE kind = ?", (kind,)).fetchone()[0]

@@ -22,6 +22,7 @@ from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
+from kb.service.transfer import TransferReport, transfer
 
 
 class KnowledgeBase:
@@ -33,7 +34,7 @@ class KnowledgeBase:
 
     def __init__(self, config: Config, *, embedder: Embedder | None = None) -> None:
         self.config = config.resolved()
-        self.catalogue = Catalogue(self.config.catalogue_path)
+        self.catalogue = Catalogue(self.config.database)
         self.duplicates = NearDuplicates(self.catalogue)
         self._embedder = embedder
         self._indexes: IndexSet | None = None
@@ -279,6 +280,12 @@ class KnowledgeBase:
             item for item in stored.keys() | expected.keys() if stored.get(item) != expected.get(item)
         )
         return report
+
+    @writing
+    def transfer(self, target: str | Path) -> TransferReport:
+        """Copy the catalogue into the empty database ``target`` and compare both, under the
+        write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`)."""
+        return transfer(self.config.database, target)
 
     @writing
     @writing

@@ -24,7 +24,9 @@ class Merkliste(CatalogueStore):
         if len(self.passage_ids(owner)) >= MAX_ENTRIES:
             raise MerklisteFull(f"Die Merkliste fasst höchstens {MAX_ENTRIES} Passagen.")
         self._db.execute(
-            "INSERT OR IGNORE INTO merkliste (owner, passage_id, added_at) VALUES (?, ?, ?)",
+            "INSERT INTO merkliste (owner, passage_id, added_at, seq) "
+            "SELECT ?, ?, ?, COALESCE(MAX(seq), 0) + 1 FROM merkliste WHERE true "
+            "ON CONFLICT (owner, passage_id) DO NOTHING",
             (owner, passage_id, datetime.now(UTC).isoformat(timespec="seconds")),
         )
 
@@ -36,7 +38,7 @@ class Merkliste(CatalogueStore):
 
     def passage_ids(self, owner: str) -> list[int]:
         rows = self._db.execute(
-            "SELECT passage_id FROM merkliste WHERE owner = ? ORDER BY added_at, rowid", (owner,)
+            "SELECT passage_id FROM merkliste WHERE owner = ? ORDER BY added_at, seq", (owner,)
         ).fetchall()
         return [row[0] for row in rows]
 
@@ -47,7 +49,7 @@ class Merkliste(CatalogueStore):
         rows = self._db.execute(
             "SELECT m.passage_id FROM merkliste m JOIN passages p ON p.id = m.passage_id "
             f"JOIN documents d ON d.id = p.document_id WHERE {' AND '.join(['m.owner = ?', *clauses])} "
-            "ORDER BY m.added_at, m.rowid",
+            "ORDER BY m.added_at, m.seq",
             [owner, *args],
         ).fetchall()
         return [row[0] for row in rows]

@@ -50,7 +50,7 @@ class Network(CatalogueStore):
     # roles
 
     def roles(self) -> dict[str, str]:
-        return {row["county"]: row["role"] for row in self._db.execute("SELECT county, role FROM county_roles")}
+        return {row.county: row.role for row in self._db.execute("SELECT county, role FROM county_roles")}
 
     def role(self, county: str) -> str | None:
         return self.roles().get(county)
@@ -78,7 +78,7 @@ class Network(CatalogueStore):
             f"SELECT id, county, topic, name, function, email FROM contacts {where} ORDER BY county, topic, name",
             args,
         )
-        return [Contact(**dict(row)) for row in rows]
+        return [Contact(**row._asdict()) for row in rows]
 
     def add_contact(self, county: str, topic: str, name: str, function: str, email: str) -> Contact:
         """Add a contact person of ``county`` for ``topic``; every field is checked."""
@@ -91,16 +91,17 @@ class Network(CatalogueStore):
             raise KbError(f"Bitte einen Namen angeben (Name und Funktion höchstens {_MAX_FIELD} Zeichen).")
         email = checked_email(email)
         cursor = self._db.execute(
-            "INSERT INTO contacts (county, topic, name, function, email, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO contacts (county, topic, name, function, email, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+            "RETURNING id",
             (county, found_topic, name, function, email, datetime.now(UTC).isoformat(timespec="seconds")),
         )
-        return Contact(int(cursor.lastrowid), county, found_topic, name, function, email)
+        return Contact(int(cursor.fetchone()[0]), county, found_topic, name, function, email)
 
     def contact(self, contact_id: int) -> Contact | None:
         row = self._db.execute(
             "SELECT id, county, topic, name, function, email FROM contacts WHERE id = ?", (contact_id,)
         ).fetchone()
-        return Contact(**dict(row)) if row else None
+        return Contact(**row._asdict()) if row else None
 
     def remove_contact(self, contact_id: int) -> None:
         self._db.execute("DELETE FROM contacts WHERE id = ?", (contact_id,))

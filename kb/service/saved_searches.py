@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from kb.core.documents import DocumentRecord, SearchFilters
 from kb.core.errors import InvalidQuery, KbError
 from kb.service.catalogue import CatalogueStore
+from kb.service.database import Row
 from kb.service.search import Hit
 from kb.service.visible import VisibleKnowledge
 
@@ -61,10 +61,10 @@ class SavedSearches(CatalogueStore):
         if len(self.of(owner)) >= MAX_SAVED:
             raise KbError(f"Höchstens {MAX_SAVED} gespeicherte Suchen je Konto.")
         cursor = self._db.execute(
-            "INSERT INTO saved_searches (owner, query, filters, created_at, token) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO saved_searches (owner, query, filters, created_at, token) VALUES (?, ?, ?, ?, ?) RETURNING id",
             (owner, query, _filters_to_json(filters), _now(), secrets.token_urlsafe(24)),
         )
-        return self._one("id = ?", cursor.lastrowid)
+        return self._one("id = ?", cursor.fetchone()[0])
 
     def of(self, owner: str) -> list[SavedSearch]:
         rows = self._db.execute("SELECT * FROM saved_searches WHERE owner = ? ORDER BY id", (owner,))
@@ -128,8 +128,8 @@ def _filters_to_json(filters: SearchFilters) -> str:
     return json.dumps(_filters_dict(filters), ensure_ascii=False)
 
 
-def _saved(row: sqlite3.Row) -> SavedSearch:
-    given = json.loads(row["filters"])
+def _saved(row: Row) -> SavedSearch:
+    given = json.loads(row.filters)
     filters = SearchFilters(
         counties=tuple(given["counties"]),
         doc_types=tuple(given["doc_types"]),
@@ -138,12 +138,12 @@ def _saved(row: sqlite3.Row) -> SavedSearch:
         year_to=given["year_to"],
     )
     return SavedSearch(
-        row["id"],
-        row["owner"],
-        row["query"],
+        row.id,
+        row.owner,
+        row.query,
         filters,
-        row["created_at"],
-        row["token"],
-        bool(row["digest"]),
-        row["digest_sent_at"],
+        row.created_at,
+        row.token,
+        bool(row.digest),
+        row.digest_sent_at,
     )

@@ -28,11 +28,11 @@ class KnowledgeServer:
     def __init__(self, config: Config, kb: KnowledgeBase) -> None:
         self.config = config
         self.kb = kb
-        self.accounts = Accounts(config.catalogue_path)
-        self.merkliste = Merkliste(config.catalogue_path)
-        self.network = Network(config.catalogue_path)
-        self.gaps = GapLog(config.catalogue_path, config.gaps_retention_days)
-        self.saved_searches = SavedSearches(config.catalogue_path)
+        self.accounts = Accounts(config.database)
+        self.merkliste = Merkliste(config.database)
+        self.network = Network(config.database)
+        self.gaps = GapLog(config.database, config.gaps_retention_days)
+        self.saved_searches = SavedSearches(config.database)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
 
