@@ -252,3 +252,25 @@ def test_a_job_submitted_on_one_node_is_followed_on_another(postgres_server, tmp
     assert done["status"] == DONE and done["files"][0]["outcome"] == "added", done
     found = node_b.get("/api/v1/search", query_string={"q": "Ladesäule am Rathaus Schule 5"}, headers=owner)
     assert found.get_json()["hits"][0]["file_name"] == "notiz-05.md"
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_kb_worker_does_the_queued_uploads_and_stops_when_idle(tmp_path: Path):
+    data = tmp_path / "data"
+    config = make_config(data)
+    queue = JobQueue(config.database)
+    staged = note(config.uploads_dir / "abc123", 3)  # where an upload waits on SQLite
+    job = upload_job(queue, staged)
+    worker = subprocess.run(
+        [sys.executable, "-m", "kb.main", "--data-dir", str(data), "worker", "--until-idle"],
+        env=os.environ | {"HF_HUB_OFFLINE": "1"},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert worker.returncode == 0 and "1 Aufträge erledigt." in worker.stdout, worker.stdout + worker.stderr
+    done = queue.job(job.id)
+    assert done.status == DONE and done.results[0].outcome == "added", done
+    assert not staged.exists()  # the staged copy is gone with the job done
+    queue.close()

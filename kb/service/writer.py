@@ -126,15 +126,23 @@ class Worker:
 
     def run(self, *, until_idle: bool = False) -> int:
         """Do jobs until :meth:`stop` (or, ``until_idle``, until none is left); returns how many."""
-        done = 0
+        done, reachable = 0, True
         while not self._stop.is_set():
-            if self.run_one():
-                done += 1
-            elif until_idle:
+            try:
+                if self.run_one():
+                    done += 1
+                    continue
+                reachable = True
+            except Exception:  # the database away for a while (a restart, the network): try again
+                if until_idle:
+                    raise
+                if reachable:  # once per outage, not every second
+                    _log.exception("worker %s cannot reach the job queue; trying again", self.name)
+                reachable = False
+            if until_idle:
                 break
-            else:
-                self._wake.wait(POLL_SECONDS)
-                self._wake.clear()
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
         return done
 
     def run_one(self) -> bool:
@@ -219,9 +227,9 @@ class Worker:
                         on_ocr_page=on_ocr_page,
                     )
                 )
+                self._queue.note_results(claim, results)  # before the file goes: a takeover needs it until then
             finally:
                 staged.discard()
-            self._queue.note_results(claim, results)
         self._queue.note_progress(claim, None)
 
     def _staged(self, claim: Claim, position: int, file: JobFile) -> StagedFile:
