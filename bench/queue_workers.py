@@ -31,7 +31,11 @@ from tests import postgres  # noqa: E402
 from tests.scangen import image_pdf, sample_paragraphs, scanned, typeset_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-SETUPS = (("1 worker", 1, False), ("2 workers, one data directory", 2, False), ("2 workers, a data directory each", 2, True))
+SETUPS = (
+    ("1 worker", 1, False),
+    ("2 workers, one data directory", 2, False),
+    ("2 workers, a data directory each", 2, True),
+)
 
 
 def run(server: postgres.Server, scan: Path, jobs: int, workers: int, own_dirs: bool, folder: Path) -> float:
