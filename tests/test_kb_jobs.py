@@ -274,3 +274,15 @@ def test_kb_worker_does_the_queued_uploads_and_stops_when_idle(tmp_path: Path):
     assert done.status == DONE and done.results[0].outcome == "added", done
     assert not staged.exists()  # the staged copy is gone with the job done
     queue.close()
+
+
+def test_a_server_starting_does_the_jobs_left_queued_before(fake_web_config, fake_embedder, tmp_path: Path):
+    queue = JobQueue(fake_web_config.database)
+    job = upload_job(queue, note(fake_web_config.uploads_dir / "vorher", 4))  # queued, then the server stopped
+    server = make_app(fake_web_config, fake_embedder).extensions["kreiswissen"]
+    server.writer.start()  # what `kb serve` does at start
+    done = server.writer.settle(job, 120)
+    assert done.status == DONE and done.results[0].outcome == "added", done
+    with server.reading(ANNA) as kb:
+        assert kb.search("Ladesäule am Rathaus Schule 4", limit=1).hits[0].document.file_name == "notiz-04.md"
+    queue.close()
