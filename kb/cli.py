@@ -456,6 +456,27 @@ def apikey_revoke(ctx: click.Context, key_id: str) -> None:
 
 
 @cli.command()
+@click.option("--until-idle", is_flag=True, help="Beenden, sobald kein Auftrag mehr wartet.")
+@click.pass_context
+def worker(ctx: click.Context, until_idle: bool) -> None:
+    """Aufträge der gemeinsamen Warteschlange abarbeiten (Uploads, Ersetzungen, Änderungen, Löschungen).
+
+    Mehrere Worker, auch auf verschiedenen Rechnern mit derselben KB_DATABASE_URL, teilen sich die
+    Aufträge. SIGTERM oder Strg+C beenden nach dem laufenden Auftrag.
+    """
+    import signal
+
+    from kb.service.writer import Worker
+
+    runner = Worker(ctx.obj["config"])
+    ctx.call_on_close(runner.close)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: runner.stop())
+    click.echo(f"Worker {runner.name} wartet auf Aufträge …")
+    click.echo(f"{runner.run(until_idle=until_idle)} Aufträge erledigt.")
+
+
+@cli.command()
 @click.pass_context
 def digest(ctx: click.Context) -> None:
     """Die tägliche E-Mail zu gespeicherten Suchen verschicken (per cron oder systemd-Timer)."""

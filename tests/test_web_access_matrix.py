@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from kb.core.access import OPERATOR
 from tests.access_corpus import DOCS, IDENTITIES, OTHER, OWN, PASSWORD, QUERY, THIRD, Identity, build, credentials
 from tests.conftest import make_app, make_config
 from tests.test_web_ui import csrf_token
@@ -46,8 +47,8 @@ def world(tmp_path_factory, fake_embedder) -> World:
     owner = {"Authorization": f"Bearer {keys['write-key-eigener-kreis']}"}
     edited = client.patch(f"/api/v1/documents/{ids['K']}", headers=owner, json={"year": 2024})
     assert edited.status_code == 200, edited.get_json()
-    job_id = max(job.id for job in server.writer._jobs.values())
-    return World(app, ids, passages, keys, job_id)
+    [job] = server.writer.recent(OPERATOR, count=1)
+    return World(app, ids, passages, keys, job.id)
 
 
 def signed_in_client(world: World, identity: Identity):

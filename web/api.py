@@ -370,7 +370,7 @@ def _accepted(job: Job) -> tuple[Response, int, dict]:
 
 def _settled(job: Job) -> Job:
     """Wait for an edit or deletion; a failure is the client's error, a slow writer a 202."""
-    server().writer.settle(job, _WAIT_SECONDS)
+    job = server().writer.settle(job, _WAIT_SECONDS)
     if job.status == FAILED:
         raise KbError(job.error or "Die Änderung ist fehlgeschlagen.")
     return job

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import click
 
 from kb.service import KnowledgeBase
@@ -11,17 +13,26 @@ from kb.service import KnowledgeBase
 @click.option("--host", default="127.0.0.1", show_default=True, help="Adresse, an der der Server lauscht.")
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--http-threads", type=int, help="Gleichzeitig bearbeitete Anfragen (Standard: KB_HTTP_THREADS, 16).")
+@click.option(
+    "--worker/--no-worker",
+    default=None,
+    help="Aufträge (Uploads, Änderungen) selbst abarbeiten oder nur einreihen für `kb worker` "
+    "(Standard: KB_SERVE_WORKER, an).",
+)
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, http_threads: int | None) -> None:
+def serve(ctx: click.Context, host: str, port: int, http_threads: int | None, worker: bool | None) -> None:
     """Web-Oberfläche und API unter waitress bereitstellen."""
     from waitress import serve as run
 
     from web import create_app
 
     config = ctx.obj["config"]
+    if worker is not None:
+        config = dataclasses.replace(config, serve_worker=worker)
     kb = KnowledgeBase(config)
     ctx.call_on_close(kb.close)
     app = create_app(config, kb=kb)
     app.extensions["kreiswissen"].warm_up()
+    app.extensions["kreiswissen"].writer.start()  # also does the jobs left queued before a restart
     click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
     run(app, host=host, port=port, threads=http_threads or config.http_threads)

@@ -140,14 +140,14 @@ def _home_with_problem(message: str) -> ResponseReturnValue:
     return redirect(url_for("staff.home"))
 
 
-def _settled(job: Job, done_message: str) -> str | None:
-    """Wait for an edit or deletion and say honestly where it stands; returns the job's error, if any."""
-    server().writer.settle(job, _WAIT_SECONDS)
+def _settled(job: Job, done_message: str) -> Job:
+    """Wait for an edit or deletion and say honestly where it stands; the job as it then stands."""
+    job = server().writer.settle(job, _WAIT_SECONDS)
     if job.status == DONE:
         flash(done_message, "info")
     elif job.status != FAILED:
         flash("Die Änderung ist eingereiht, aber noch nicht abgeschlossen; der Auftrag zeigt den Stand.", "info")
-    return job.error if job.status == FAILED else None
+    return job
 
 
 @bp.get("/auftraege/<id:job_id>")
@@ -173,9 +173,9 @@ def edit(document_id: int) -> ResponseReturnValue:
             return render_template("staff/edit.html", document=record, problem=str(error)), 403
         except KbError as error:
             return render_template("staff/edit.html", document=record, problem=str(error)), 422
-        job = server().writer.update(document_id, metadata, viewer())
-        if problem := _settled(job, "Metadaten gespeichert."):
-            return render_template("staff/edit.html", document=record, problem=problem), 422
+        job = _settled(server().writer.update(document_id, metadata, viewer()), "Metadaten gespeichert.")
+        if job.status == FAILED:
+            return render_template("staff/edit.html", document=record, problem=job.error), 422
         if not job.is_finished:
             return redirect(url_for("staff.job", job_id=job.id))
         return redirect(url_for("staff.edit", document_id=document_id))
@@ -203,9 +203,11 @@ def replace(document_id: int) -> ResponseReturnValue:
 @signed_in
 def delete(document_id: int) -> ResponseReturnValue:
     record = _changeable(document_id)
-    job = server().writer.delete(document_id, viewer())
-    if problem := _settled(job, f"„{record.metadata.title or record.file_name}“ wurde gelöscht."):
-        flash(f"Löschen fehlgeschlagen: {problem}", "error")
+    job = _settled(
+        server().writer.delete(document_id, viewer()), f"„{record.metadata.title or record.file_name}“ wurde gelöscht."
+    )
+    if job.status == FAILED:
+        flash(f"Löschen fehlgeschlagen: {job.error}", "error")
     if not job.is_finished:
         return redirect(url_for("staff.job", job_id=job.id))
     return redirect(url_for("staff.home"))

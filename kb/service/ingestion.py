@@ -103,6 +103,31 @@ class IngestReport:
         }
 
 
+@dataclass(slots=True)
+class Prepared:
+    """A file read, described, split and embedded, waiting to be stored."""
+
+    path: Path
+    shown: str  # the name the user knows
+    source_key: str
+    digest: str
+    loaded: LoadedDocument
+    metadata: Metadata
+    drafts: list[PassageDraft]
+    embedded: Embedded
+
+
+@dataclass(slots=True)
+class Unreadable:
+    """A file that failed before it could be stored; its failure is recorded with the stored ones."""
+
+    path: Path
+    shown: str
+    source_key: str
+    error: KbError
+    given: Metadata
+
+
 class Ingestion:
     """One batch of files going into a knowledge base (its catalogue, indexes and model).
 
@@ -141,33 +166,38 @@ class Ingestion:
         ``shown_name`` is the name the user knows (an upload's), ``checked_format`` the format an
         upload check already established.
         """
+        return self.store_prepared(
+            self.prepare(path, given, source_key=source_key, shown_name=shown_name, checked_format=checked_format)
+        )
+
+    def prepare(
+        self,
+        path: Path,
+        given: Metadata,
+        *,
+        source_key: str | None = None,
+        shown_name: str | None = None,
+        checked_format: str | None = None,
+    ) -> Prepared | Unreadable | FileResult:
+        """Read, describe, split and embed one file: the slow part, which changes nothing, so an
+        upload's worker runs it outside the write lock. An unchanged file is its result already."""
         shown = shown_name or str(path)
-        file_name = Path(shown).name
         source_key = source_key or str(path.resolve())
-        catalogue = self.kb.catalogue
         try:
             if not path.is_file():
                 raise IngestError(shown, "Die Datei gibt es nicht.")
             digest = file_sha256(path)
-            existing = catalogue.find_by_source(source_key)
+            existing = self.kb.catalogue.find_by_source(source_key)
             if existing and existing.content_hash == digest and existing.status == "ready":
-                return FileResult(
-                    shown,
-                    UNCHANGED,
-                    existing.id,
-                    existing.passage_count,
-                    existing.page_count,
-                    existing.pages_without_text,
-                    ocr_pages=existing.ocr_pages,
-                )
+                return _unchanged(shown, existing)
             loaded = load(
                 path,
                 max_bytes=self.config.max_upload_mb * 1_000_000,
                 ocr=self._ocr_settings(),
-                on_progress=self._progress(file_name),
+                on_progress=self._progress(Path(shown).name),
                 checked_format=checked_format,
             )
-            metadata = describe(loaded, given, read_sidecar(path), fallback_title=Path(file_name).stem)
+            metadata = describe(loaded, given, read_sidecar(path), fallback_title=Path(shown).stem)
             if existing and not metadata.visibility:  # a new version keeps its level unless one is given
                 metadata.visibility = existing.metadata.visibility
             drafts = self.kb.splitter.split(loaded.blocks)
@@ -175,18 +205,38 @@ class Ingestion:
                 raise IngestError(path, "Die Datei enthält keinen Text, der sich durchsuchen ließe.")
             embedded = embed_with_units(self.kb.embedder, [(d.heading_path, d.text) for d in drafts])
         except KbError as error:
-            return self._failed(path, shown, source_key, error, given)
+            return Unreadable(path, shown, source_key, error, given)
         except Exception as error:  # a loader library's bug must not abort the batch
             if is_disk_full(error):
                 raise
             unexpected = IngestError(path, f"unerwarteter Fehler: {type(error).__name__}: {error}")
-            return self._failed(path, shown, source_key, unexpected, given)
+            return Unreadable(path, shown, source_key, unexpected, given)
+        return Prepared(path, shown, source_key, digest, loaded, metadata, drafts, embedded)
 
-        keep_original(path, digest, self.config.originals_dir)
-        document_id, passages = self.store(source_key, digest, file_name, loaded, metadata, drafts, embedded, existing)
+    def store_prepared(self, prepared: Prepared | Unreadable | FileResult) -> FileResult:
+        """Store what :meth:`prepare` made of a file (under the write lock), or record its failure."""
+        if isinstance(prepared, FileResult):
+            return prepared
+        if isinstance(prepared, Unreadable):
+            return self._failed(prepared.path, prepared.shown, prepared.source_key, prepared.error, prepared.given)
+        existing = self.kb.catalogue.find_by_source(prepared.source_key)  # as it stands now, under the lock
+        if existing and existing.content_hash == prepared.digest and existing.status == "ready":
+            return _unchanged(prepared.shown, existing)  # another writer stored the same file meanwhile
+        loaded = prepared.loaded
+        keep_original(prepared.path, prepared.digest, self.config.originals_dir)
+        document_id, passages = self.store(
+            prepared.source_key,
+            prepared.digest,
+            Path(prepared.shown).name,
+            loaded,
+            prepared.metadata,
+            prepared.drafts,
+            prepared.embedded,
+            existing,
+        )
         self._waiting.append(document_id)
         return FileResult(
-            shown,
+            prepared.shown,
             UPDATED if existing and existing.status != "failed" else ADDED,
             document_id,
             len(passages),
@@ -370,6 +420,18 @@ def describe(loaded: LoadedDocument, given: Metadata, sidecar: Metadata, fallbac
         merged.county = canonical_county(merged.county) or merged.county
     merged.title = merged.title or fallback_title
     return merged
+
+
+def _unchanged(shown: str, existing: DocumentRecord) -> FileResult:
+    return FileResult(
+        shown,
+        UNCHANGED,
+        existing.id,
+        existing.passage_count,
+        existing.page_count,
+        existing.pages_without_text,
+        ocr_pages=existing.ocr_pages,
+    )
 
 
 def _notes(loaded: LoadedDocument) -> str | None:

@@ -19,7 +19,15 @@ from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
-from kb.service.ingestion import FileResult, Ingestion, IngestReport, OcrProgress, original_path
+from kb.service.ingestion import (
+    FileResult,
+    Ingestion,
+    IngestReport,
+    OcrProgress,
+    Prepared,
+    Unreadable,
+    original_path,
+)
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
 from kb.service.transfer import TransferReport, transfer
@@ -206,7 +214,6 @@ class KnowledgeBase:
             report.stop(str(error), unsaved=batch.waiting)
         return report
 
-    @writing
     def ingest_upload(
         self,
         path: Path,
@@ -217,12 +224,22 @@ class KnowledgeBase:
         checked_format: str,
         on_ocr_page: OcrProgress | None = None,
     ) -> FileResult:
-        """Ingest one checked upload under ``source_key`` (a new key adds, a known key replaces)."""
+        """Ingest one checked upload under ``source_key`` (a new key adds, a known key replaces).
+
+        Reading, OCR and embedding run before the write lock is taken, so workers sharing a data
+        directory do them side by side and wait for each other only to store and save.
+        """
         batch = Ingestion(self, on_ocr_page=on_ocr_page)
         with batch.stopping_on_full_disk():
-            result = batch.file(
+            prepared = batch.prepare(
                 path, metadata, source_key=source_key, shown_name=file_name, checked_format=checked_format
             )
+        return self._store_upload(batch, prepared)
+
+    @writing
+    def _store_upload(self, batch: Ingestion, prepared: Prepared | Unreadable | FileResult) -> FileResult:
+        with batch.stopping_on_full_disk():
+            result = batch.store_prepared(prepared)
             batch.flush()
         return result
 

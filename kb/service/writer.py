@@ -1,8 +1,9 @@
-"""Background writes: one worker thread applies uploads, replacements, edits and deletions in order.
+"""Writes of the web app: jobs go into the shared queue (kb/service/jobs.py), workers do them.
 
-The keyword index allows one writer at a time, so every write of the web app goes through this queue; the
-worker has its own KnowledgeBase (own SQLite connection and indexes) and shares the embedding
-model with the readers. Readers pick the saved indexes up via ``KnowledgeBase.refresh``.
+The keyword index allows one writer at a time per data directory, so every write of the web app
+is a job; a :class:`Worker` — a thread of ``kb serve`` (by default) or a ``kb worker`` process on
+any machine with the same database — claims jobs one by one, with its own KnowledgeBase (own
+connection and indexes). Readers pick the saved indexes up via ``KnowledgeBase.refresh``.
 
 API and staff area submit the same jobs and wait the same way (:meth:`Writer.settle`): a job
 that has not finished in time is reported as still queued or running, never as done.
@@ -10,12 +11,16 @@ that has not finished in time is reported as still queued or running, never as d
 
 from __future__ import annotations
 
-import itertools
-import queue
+import dataclasses
+import logging
+import os
+import secrets
+import shutil
+import socket
 import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from pathlib import Path
 
 from kb.core.access import Viewer
 from kb.core.config import Config
@@ -23,136 +28,223 @@ from kb.core.documents import DocumentRecord, Metadata
 from kb.core.embedding import Embedder
 from kb.core.errors import KbError
 from kb.service.ingestion import FileResult
+from kb.service.jobs import DONE, FAILED, QUEUED, RUNNING, Claim, Job, JobFile, JobQueue, job_file
 from kb.service.knowledge import KnowledgeBase
 from kb.service.uploads import StagedFile
 
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+__all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "Worker", "Writer"]
 
-
-@dataclass
-class Job:
-    id: int
-    kind: str  # "upload" | "update" | "delete"
-    total: int
-    owner: str = ""  # the Viewer.id that submitted it: only it (and administrators) may follow it
-    created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
-    status: str = QUEUED
-    results: list[FileResult] = field(default_factory=list)
-    error: str | None = None
-    progress: str | None = None  # what the running job is doing right now
-    finished: threading.Event = field(default_factory=threading.Event, repr=False)
-
-    @property
-    def done(self) -> int:
-        return len(self.results)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.finished.is_set()
-
-    def as_json(self) -> dict:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "total": self.total,
-            "done": self.done,
-            "progress": self.progress,
-            "error": self.error,
-            "created_at": self.created_at,
-            "files": [result.as_json() for result in self.results],
-        }
-
-
-Work = Callable[[KnowledgeBase, Job], None]
+POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other nodes submitted
+_log = logging.getLogger(__name__)
 
 
 class Writer:
-    """The one write path of a running server."""
+    """The write path of a running server: submits jobs and, if ``config.serve_worker``, does them."""
 
     def __init__(self, config: Config, shared_embedder: Callable[[], Embedder]) -> None:
         self._config = config
         self._shared_embedder = shared_embedder
-        self._queue: queue.Queue[tuple[Job, Work]] = queue.Queue()
-        self._jobs: dict[int, Job] = {}
-        self._ids = itertools.count(1)
-        self._thread: threading.Thread | None = None
+        self._queue = JobQueue(config.database)
+        self._worker: Worker | None = None
         self._start_lock = threading.Lock()
 
     def get(self, job_id: int, viewer: Viewer) -> Job | None:
         """The job if ``viewer`` submitted it (or administers); others' jobs do not exist for it."""
-        job = self._jobs.get(job_id)
-        return job if job is not None and (job.owner == viewer.id or viewer.sees_all) else None
+        return self._queue.get(job_id, viewer)
 
     def recent(self, viewer: Viewer, count: int = 20) -> list[Job]:
-        mine = [j for j in self._jobs.values() if j.owner == viewer.id or viewer.sees_all]
-        return sorted(mine, key=lambda j: j.id, reverse=True)[:count]
+        return self._queue.recent(viewer, count)
 
     def add(self, files: list[StagedFile], metadata: Metadata, owner: Viewer) -> Job:
         """New documents, one per staged file."""
-        return self._ingest([(file, metadata, f"upload:{file.path.parent.name}") for file in files], owner)
+        return self._upload([(file, metadata, f"upload:{file.path.parent.name}") for file in files], owner)
 
     def replace(self, document: DocumentRecord, file: StagedFile, metadata: Metadata, owner: Viewer) -> Job:
         """A new file (and metadata) for an existing document; its id stays."""
-        return self._ingest([(file, metadata, document.source_key)], owner)
+        return self._upload([(file, metadata, document.source_key)], owner)
 
     def update(self, document_id: int, metadata: Metadata, owner: Viewer) -> Job:
-        return self._submit("update", 1, lambda kb, job: kb.update_metadata(document_id, metadata), owner)
+        return self._started(
+            self._queue.submit("update", owner, {"document_id": document_id, "metadata": dataclasses.asdict(metadata)})
+        )
 
     def delete(self, document_id: int, owner: Viewer) -> Job:
-        return self._submit("delete", 1, lambda kb, job: kb.remove(document_id), owner)
+        return self._started(self._queue.submit("delete", owner, {"document_id": document_id}))
 
-    @staticmethod
-    def settle(job: Job, seconds: float) -> Job:
-        """Wait up to ``seconds`` for ``job``; its status then says honestly where it stands."""
-        job.finished.wait(seconds)
+    def settle(self, job: Job, seconds: float) -> Job:
+        """``job`` as it stands when finished or after ``seconds``; its status then says honestly where."""
+        deadline = time.monotonic() + seconds
+        while True:
+            current = self._queue.job(job.id) or job
+            remaining = deadline - time.monotonic()
+            if current.is_finished or remaining <= 0:
+                return current
+            worker = self._worker
+            if worker is not None:
+                worker.wait_for_finish(min(remaining, 0.25))
+            else:
+                time.sleep(min(remaining, 0.1))
+
+    def start(self) -> None:
+        """Run this server's worker thread (if configured), e.g. to do jobs left from before a restart."""
+        with self._start_lock:
+            if self._worker is None and self._config.serve_worker:
+                self._worker = Worker(self._config, self._shared_embedder())
+                threading.Thread(target=self._worker.run, name="kreiswissen-writer", daemon=True).start()
+
+    def _upload(self, items: list[tuple[StagedFile, Metadata, str]], owner: Viewer) -> Job:
+        files = [(JobFile(file.name, file.format, key, metadata), file.path) for file, metadata, key in items]
+        try:
+            job = self._queue.submit_upload(owner, files)
+        except BaseException:
+            for file, _, _ in items:
+                file.discard()
+            raise
+        if self._queue.keeps_bytes:
+            for file, _, _ in items:
+                file.discard()  # the job holds the bytes; the staged copy is not needed
+        return self._started(job)
+
+    def _started(self, job: Job) -> Job:
+        self.start()
+        if self._worker is not None:
+            self._worker.wake()
         return job
 
-    def _ingest(self, items: list[tuple[StagedFile, Metadata, str]], owner: Viewer) -> Job:
-        def work(kb: KnowledgeBase, job: Job) -> None:
-            def on_ocr_page(name: str, done: int, total: int) -> None:
-                job.progress = f"{name}: Texterkennung, Seite {done} von {total} gelesen"
 
-            for file, metadata, source_key in items:
-                job.progress = f"{file.name} wird aufgenommen"
-                try:
-                    result = kb.ingest_upload(
-                        file.path,
-                        metadata,
-                        source_key=source_key,
+class Worker:
+    """Claims jobs from the queue and does them, one at a time, renewing each job's lease."""
+
+    def __init__(self, config: Config, embedder: Embedder | None = None) -> None:
+        self._config = config
+        self._queue = JobQueue(config.database)
+        self._kb = KnowledgeBase(config, embedder=embedder)
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._wake = threading.Event()
+        self._finished = threading.Condition()
+        self._stop = threading.Event()
+
+    def run(self, *, until_idle: bool = False) -> int:
+        """Do jobs until :meth:`stop` (or, ``until_idle``, until none is left); returns how many."""
+        done, reachable = 0, True
+        while not self._stop.is_set():
+            try:
+                if self.run_one():
+                    done += 1
+                    continue
+                reachable = True
+            except Exception:  # the database away for a while (a restart, the network): try again
+                if until_idle:
+                    raise
+                if reachable:  # once per outage, not every second
+                    _log.exception("worker %s cannot reach the job queue; trying again", self.name)
+                reachable = False
+            if until_idle:
+                break
+            self._wake.wait(POLL_SECONDS)
+            self._wake.clear()
+        return done
+
+    def run_one(self) -> bool:
+        """Claim and do one job; False if none is waiting."""
+        claim = self._queue.claim(self.name, self._config.job_lease_seconds)
+        if claim is None:
+            return False
+        renewing = threading.Event()
+        keeper = threading.Thread(target=self._keep_lease, args=(claim, renewing), daemon=True)
+        keeper.start()
+        try:
+            error = self._do(claim)
+        finally:
+            renewing.set()
+            keeper.join()
+        if not self._queue.finish(claim, error):
+            _log.warning("job %s was taken over by another worker before %s finished it", claim.job.id, self.name)
+        with self._finished:
+            self._finished.notify_all()
+        return True
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+    def close(self) -> None:
+        self._kb.close()
+        self._queue.close()
+
+    def wait_for_finish(self, seconds: float) -> None:
+        with self._finished:
+            self._finished.wait(seconds)
+
+    def _keep_lease(self, claim: Claim, stop: threading.Event) -> None:
+        lease = self._config.job_lease_seconds
+        while not stop.wait(lease / 3):
+            try:
+                if not self._queue.renew(claim, lease):
+                    return
+            except Exception:  # a dropped connection: the next renewal tries again
+                _log.exception("renewing the lease of job %s failed", claim.job.id)
+
+    def _do(self, claim: Claim) -> str | None:
+        """Do the claimed job; returns its error, if it failed."""
+        try:
+            self._kb.refresh()  # another process (`kb ingest`) may have saved the indexes meanwhile
+            payload = claim.payload
+            if claim.job.kind == "upload":
+                self._ingest(claim)
+            elif claim.job.kind == "update":
+                self._kb.update_metadata(payload["document_id"], Metadata(**payload["metadata"]))
+            else:
+                self._kb.remove(payload["document_id"])
+            return None
+        except KbError as error:
+            return str(error)
+        except Exception as error:  # the worker must survive a bug in one job
+            _log.exception("job %s failed", claim.job.id)
+            return f"unerwarteter Fehler: {type(error).__name__}: {error}"
+
+    def _ingest(self, claim: Claim) -> None:
+        results: list[FileResult] = list(claim.job.results)  # a job taken over goes on after its done files
+
+        def on_ocr_page(name: str, done: int, total: int) -> None:
+            self._queue.note_progress(claim, f"{name}: Texterkennung, Seite {done} von {total} gelesen")
+
+        for position in range(len(results), claim.job.total):
+            file = job_file(claim.payload, position)
+            self._queue.note_progress(claim, f"{file.name} wird aufgenommen")
+            staged = self._staged(claim, position, file)
+            try:
+                results.append(
+                    self._kb.ingest_upload(
+                        staged.path,
+                        file.metadata,
+                        source_key=file.source_key,
                         file_name=file.name,
                         checked_format=file.format,
                         on_ocr_page=on_ocr_page,
                     )
-                    job.results.append(result)
-                finally:
-                    file.discard()
-            job.progress = None
-
-        return self._submit("upload", len(items), work, owner)
-
-    def _submit(self, kind: str, total: int, work: Work, owner: Viewer) -> Job:
-        job = Job(next(self._ids), kind, total, owner.id)
-        self._jobs[job.id] = job
-        self._queue.put((job, work))
-        with self._start_lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="kreiswissen-writer", daemon=True)
-                self._thread.start()
-        return job
-
-    def _run(self) -> None:
-        kb = KnowledgeBase(self._config, embedder=self._shared_embedder())
-        while True:
-            job, work = self._queue.get()
-            job.status = RUNNING
-            try:
-                kb.refresh()  # another process (`kb ingest`) may have saved the indexes meanwhile
-                work(kb, job)
-                job.status = DONE
-            except KbError as error:
-                job.status, job.error = FAILED, str(error)
-            except Exception as error:  # the worker must survive a bug in one job
-                job.status, job.error = FAILED, f"unerwarteter Fehler: {type(error).__name__}: {error}"
+                )
+                self._queue.note_results(claim, results)  # before the file goes: a takeover needs it until then
             finally:
-                job.finished.set()
+                staged.discard()
+        self._queue.note_progress(claim, None)
+
+    def _staged(self, claim: Claim, position: int, file: JobFile) -> StagedFile:
+        """The file of ``position`` in a private folder of this worker's data directory."""
+        source = self._queue.file_source(claim, position)
+        if isinstance(source, Path) and source.is_file():
+            return StagedFile(source, file.name, file.format)
+        if not isinstance(source, bytes):
+            raise KbError(f"{file.name}: Die hochgeladene Datei ist nicht mehr vorhanden; bitte erneut hochladen.")
+        folder = self._config.uploads_dir / secrets.token_hex(8)
+        folder.mkdir(parents=True)
+        path = folder / file.name
+        try:
+            path.write_bytes(source)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        return StagedFile(path, file.name, file.format)

@@ -1,0 +1,259 @@
+"""The durable queue of write jobs in the catalogue's database, shared by every node and worker.
+
+A job is a row: what to do (``payload``), who asked (``owner``: only they and administrators see
+it), where it stands (``state``, ``progress``, ``results``). A worker claims the oldest job that is
+queued or whose lease has run out — PostgreSQL: ``SELECT … FOR UPDATE SKIP LOCKED``, so workers
+racing for jobs each get a different one without waiting; SQLite: inside ``BEGIN IMMEDIATE``, one
+claimer at a time — and keeps its lease alive while it works. A worker that dies stops renewing:
+after the lease another worker takes the job over and redoes what the first left unfinished
+(the catalogue's pending/ready status keeps half-done work out of sight). Every write of a
+worker names its lease, so a worker that lost its job to another changes nothing of it.
+
+Uploaded files travel with their job: on PostgreSQL as bytes in ``job_files`` (any machine's
+worker reads them through the connection it already has, in the same transaction as the job),
+on SQLite as the path of the staged copy in the data directory (one machine).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Row
+
+from kb.core.access import Viewer
+from kb.core.documents import Metadata
+from kb.service.catalogue import CatalogueStore
+from kb.service.database import POSTGRESQL
+from kb.service.ingestion import FileResult
+
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+MAX_ATTEMPTS = 3  # a job whose worker died this often is given up (it may be what kills them)
+
+
+@dataclass(frozen=True)
+class JobFile:
+    """One file of an upload job, as submitted."""
+
+    name: str  # the safe form of the name it was uploaded under
+    format: str  # what the upload check found
+    source_key: str  # the document it becomes (a known key replaces that document)
+    metadata: Metadata
+
+
+@dataclass(frozen=True)
+class Job:
+    """A job as its row says now."""
+
+    id: int
+    kind: str  # "upload" | "update" | "delete"
+    total: int
+    owner: str  # the Viewer.id that submitted it
+    created_at: str
+    status: str = QUEUED
+    results: list[FileResult] = field(default_factory=list)
+    error: str | None = None
+    progress: str | None = None  # what the running job is doing right now
+
+    @property
+    def done(self) -> int:
+        return len(self.results)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (DONE, FAILED)
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "status": self.status,
+            "total": self.total,
+            "done": self.done,
+            "progress": self.progress,
+            "error": self.error,
+            "created_at": self.created_at,
+            "files": [result.as_json() for result in self.results],
+        }
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A job a worker holds the lease of, with what it needs to do it."""
+
+    job: Job
+    payload: dict
+    worker: str
+
+
+class JobQueue(CatalogueStore):
+    """The jobs of every node, in the catalogue's database."""
+
+    @property
+    def keeps_bytes(self) -> bool:
+        """Whether a job holds its files' bytes (PostgreSQL) rather than the staged copies' paths."""
+        return self._db.dialect == POSTGRESQL
+
+    # submitting
+
+    def submit_upload(self, owner: Viewer, files: Sequence[tuple[JobFile, Path]]) -> Job:
+        """One job for ``files`` (each with its staged copy); on PostgreSQL their bytes go along."""
+        payload = {"files": [_file_json(file) for file, _ in files]}
+        with self._db.transaction():
+            job_id = self._insert("upload", owner, payload, len(files))
+            for position, (_, path) in enumerate(files):
+                if self.keeps_bytes:
+                    content, staged = path.read_bytes(), None
+                else:
+                    content, staged = None, str(path)
+                self._db.execute(
+                    "INSERT INTO job_files (job_id, position, content, staged_path) VALUES (?, ?, ?, ?)",
+                    (job_id, position, content, staged),
+                )
+        return self.job(job_id)
+
+    def submit(self, kind: str, owner: Viewer, payload: dict) -> Job:
+        """A job without files (``update``, ``delete``)."""
+        return self.job(self._insert(kind, owner, payload, 1))
+
+    def _insert(self, kind: str, owner: Viewer, payload: dict, total: int) -> int:
+        return self._db.execute(
+            "INSERT INTO jobs (kind, owner, state, payload, total, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (kind, owner.id, QUEUED, json.dumps(payload, ensure_ascii=False), total, _now()),
+        ).scalar_one()
+
+    # following
+
+    def get(self, job_id: int, viewer: Viewer) -> Job | None:
+        """The job if ``viewer`` submitted it (or administers); others' jobs do not exist for it."""
+        job = self.job(job_id)
+        return job if job is not None and (job.owner == viewer.id or viewer.sees_all) else None
+
+    def recent(self, viewer: Viewer, count: int = 20) -> list[Job]:
+        if viewer.sees_all:
+            rows = self._db.execute("SELECT * FROM jobs ORDER BY id DESC LIMIT ?", (count,))
+        else:
+            rows = self._db.execute("SELECT * FROM jobs WHERE owner = ? ORDER BY id DESC LIMIT ?", (viewer.id, count))
+        return [_job(row) for row in rows]
+
+    def job(self, job_id: int) -> Job | None:
+        """The job, whoever submitted it (for those who already hold it)."""
+        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).first()
+        return _job(row) if row else None
+
+    # working
+
+    def claim(self, worker: str, lease_seconds: float) -> Claim | None:
+        """Take the oldest job that is queued or whose lease ran out; None when there is none."""
+        skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == POSTGRESQL else ""
+        while True:
+            with self._db.transaction():
+                now = self._clock()
+                row = self._db.execute(
+                    "SELECT * FROM jobs WHERE state = ? OR (state = ? AND lease_until < ?) ORDER BY id LIMIT 1"
+                    + skip_locked,
+                    (QUEUED, RUNNING, now),
+                ).first()
+                if row is None:
+                    return None
+                if row.attempts >= MAX_ATTEMPTS:
+                    self._end(row.id, FAILED, f"Der Auftrag wurde {row.attempts}-mal abgebrochen und aufgegeben.")
+                    continue
+                self._db.execute(
+                    "UPDATE jobs SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+                    "started_at = COALESCE(started_at, ?) WHERE id = ?",
+                    (RUNNING, worker, now + lease_seconds, _now(), row.id),
+                )
+            return Claim(_job(row), json.loads(row.payload), worker)
+
+    def renew(self, claim: Claim, lease_seconds: float) -> bool:
+        """Extend the lease; False if another worker has taken the job over meanwhile."""
+        cursor = self._db.execute(
+            "UPDATE jobs SET lease_until = ? WHERE id = ? AND lease_owner = ? AND state = ?",
+            (self._clock() + lease_seconds, claim.job.id, claim.worker, RUNNING),
+        )
+        return cursor.rowcount == 1
+
+    def note_progress(self, claim: Claim, progress: str | None) -> None:
+        self._db.execute(
+            "UPDATE jobs SET progress = ? WHERE id = ? AND lease_owner = ?", (progress, claim.job.id, claim.worker)
+        )
+
+    def note_results(self, claim: Claim, results: Sequence[FileResult]) -> None:
+        """The files done so far (a worker taking the job over continues after them)."""
+        self._db.execute(
+            "UPDATE jobs SET results = ? WHERE id = ? AND lease_owner = ?",
+            (json.dumps([r.as_json() for r in results], ensure_ascii=False), claim.job.id, claim.worker),
+        )
+
+    def file_source(self, claim: Claim, position: int) -> bytes | Path | None:
+        """An upload's file: its bytes, the path of its staged copy, or None if it is gone."""
+        row = self._db.execute(
+            "SELECT content, staged_path FROM job_files WHERE job_id = ? AND position = ?", (claim.job.id, position)
+        ).first()
+        if row is None:
+            return None
+        return bytes(row.content) if row.content is not None else Path(row.staged_path)
+
+    def finish(self, claim: Claim, error: str | None = None) -> bool:
+        """Mark the job done (or failed with ``error``) and drop its files; False if the lease was lost."""
+        with self._db.transaction():
+            held = self._db.execute(
+                "SELECT id FROM jobs WHERE id = ? AND lease_owner = ? AND state = ?",
+                (claim.job.id, claim.worker, RUNNING),
+            ).first()
+            if held is None:
+                return False
+            self._end(claim.job.id, FAILED if error else DONE, error)
+        return True
+
+    def _end(self, job_id: int, state: str, error: str | None) -> None:
+        self._db.execute(
+            "UPDATE jobs SET state = ?, error = ?, progress = NULL, lease_until = NULL, finished_at = ? WHERE id = ?",
+            (state, error, _now(), job_id),
+        )
+        self._db.execute("DELETE FROM job_files WHERE job_id = ?", (job_id,))
+
+    def _clock(self) -> float:
+        """Now, in seconds since the epoch: the database's clock on PostgreSQL, so workers on
+        machines whose clocks differ agree on when a lease ends."""
+        if self._db.dialect == POSTGRESQL:
+            return float(self._db.execute("SELECT extract(epoch FROM clock_timestamp())").scalar_one())
+        return time.time()
+
+
+def job_file(payload: dict, position: int) -> JobFile:
+    entry = payload["files"][position]
+    return JobFile(entry["name"], entry["format"], entry["source_key"], Metadata(**entry["metadata"]))
+
+
+def _file_json(file: JobFile) -> dict:
+    return {
+        "name": file.name,
+        "format": file.format,
+        "source_key": file.source_key,
+        "metadata": dataclasses.asdict(file.metadata),
+    }
+
+
+def _job(row: Row) -> Job:
+    return Job(
+        id=row.id,
+        kind=row.kind,
+        total=row.total,
+        owner=row.owner,
+        created_at=row.created_at,
+        status=row.state,
+        results=[FileResult(**result) for result in json.loads(row.results)],
+        error=row.error,
+        progress=row.progress,
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
