@@ -61,7 +61,7 @@ def run(server: postgres.Server, scan: Path, jobs: int, workers: int, own_dirs: 
         queue.submit_upload(owner, [(JobFile(scan.name, "pdf", f"upload:{n}", Metadata(visibility="public")), scan)]).id
         for n in range(jobs)
     ]
-    while queue._db.execute("SELECT count(*) FROM jobs WHERE state = ?", (DONE,)).scalar_one() < len(ids):
+    while queue._db.scalar("SELECT count(*) FROM jobs WHERE state = ?", (DONE,)) < len(ids):
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
     for process in processes:

@@ -166,7 +166,7 @@ def test_two_worker_processes_share_the_queue_and_do_each_job_once(postgres_serv
     for process, _ in workers:
         stop(process)
 
-    rows = queue._db.execute("SELECT state, attempts, lease_owner FROM jobs ORDER BY id").all()
+    rows = queue._db.execute("SELECT state, attempts, lease_owner FROM jobs ORDER BY id").fetchall()
     assert [(row.state, row.attempts) for row in rows] == [(DONE, 1)] * len(jobs)  # none claimed twice
     assert {row.lease_owner for row in rows} == {name for _, name in workers}  # both did some
     assert [queue.job(job.id).results[0].outcome for job in jobs] == ["added"] * len(jobs)
@@ -206,7 +206,7 @@ def test_the_job_of_a_killed_worker_is_finished_by_another_once_its_lease_ran_ou
     stop(second)
     assert finished.status == DONE, finished.error
     assert [r.outcome for r in finished.results] == ["added", "added"] and finished.results[1].ocr_pages
-    row = queue._db.execute("SELECT attempts, lease_owner FROM jobs WHERE id = ?", (job.id,)).one()
+    row = queue._db.execute("SELECT attempts, lease_owner FROM jobs WHERE id = ?", (job.id,)).fetchone()
     assert (row.attempts, row.lease_owner) == (2, second_name)
     kb = assert_catalogue_and_indexes_agree(data, url, fake_embedder, [first_note.name, scan.name])
     hits = kb.search(paragraphs[2][:120], limit=3).hits

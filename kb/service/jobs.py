@@ -122,10 +122,10 @@ class JobQueue(CatalogueStore):
         return self.job(self._insert(kind, owner, payload, 1))
 
     def _insert(self, kind: str, owner: Viewer, payload: dict, total: int) -> int:
-        return self._db.execute(
+        return self._db.scalar(
             "INSERT INTO jobs (kind, owner, state, payload, total, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             (kind, owner.id, QUEUED, json.dumps(payload, ensure_ascii=False), total, _now()),
-        ).scalar_one()
+        )
 
     # following
 
@@ -143,7 +143,7 @@ class JobQueue(CatalogueStore):
 
     def job(self, job_id: int) -> Job | None:
         """The job, whoever submitted it (for those who already hold it)."""
-        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).first()
+        row = self._db.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
         return _job(row) if row else None
 
     # working
@@ -158,7 +158,7 @@ class JobQueue(CatalogueStore):
                     "SELECT * FROM jobs WHERE state = ? OR (state = ? AND lease_until < ?) ORDER BY id LIMIT 1"
                     + skip_locked,
                     (QUEUED, RUNNING, now),
-                ).first()
+                ).fetchone()
                 if row is None:
                     return None
                 if row.attempts >= MAX_ATTEMPTS:
@@ -195,7 +195,7 @@ class JobQueue(CatalogueStore):
         """An upload's file: its bytes, the path of its staged copy, or None if it is gone."""
         row = self._db.execute(
             "SELECT content, staged_path FROM job_files WHERE job_id = ? AND position = ?", (claim.job.id, position)
-        ).first()
+        ).fetchone()
         if row is None:
             return None
         return bytes(row.content) if row.content is not None else Path(row.staged_path)
@@ -206,7 +206,7 @@ class JobQueue(CatalogueStore):
             held = self._db.execute(
                 "SELECT id FROM jobs WHERE id = ? AND lease_owner = ? AND state = ?",
                 (claim.job.id, claim.worker, RUNNING),
-            ).first()
+            ).fetchone()
             if held is None:
                 return False
             self._end(claim.job.id, FAILED if error else DONE, error)
@@ -223,7 +223,7 @@ class JobQueue(CatalogueStore):
         """Now, in seconds since the epoch: the database's clock on PostgreSQL, so workers on
         machines whose clocks differ agree on when a lease ends."""
         if self._db.dialect == POSTGRESQL:
-            return float(self._db.execute("SELECT extract(epoch FROM clock_timestamp())").scalar_one())
+            return float(self._db.scalar("SELECT extract(epoch FROM clock_timestamp())"))
         return time.time()
 
 
