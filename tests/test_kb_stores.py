@@ -3,6 +3,7 @@ Merkliste, the network directory — do the same on both engines (an SQLite file
 
 from __future__ import annotations
 
+import psycopg
 import pytest
 
 from kb.core.access import Access
@@ -134,3 +135,22 @@ def test_the_network_keeps_roles_and_contacts(database):
     network.set_role(OWN, None)
     assert network.roles() == {} and [c.name for c in network.contacts()] == ["Bernd"]
     network.close()
+
+
+@pytest.mark.postgres
+def test_a_store_works_again_after_postgresql_restarted(postgres_server):
+    """Patching the database server cuts every open connection: the statement that meets the cut
+    fails, and the next ones (and transactions) get a new connection instead of failing for ever."""
+    accounts = Accounts(postgres_server.new_database())
+    accounts.add_user("anna", PASSWORD, county=OWN)
+    postgres_server.restart()
+    failures = 0
+    for _ in range(2):
+        try:
+            assert accounts.verify_user("anna", PASSWORD)
+            break
+        except psycopg.OperationalError:
+            failures += 1
+    assert failures <= 1
+    accounts.add_user("bernd", PASSWORD, role_name="verwaltung")  # a transaction on the new connection
+    assert [a.name for a in accounts.users()] == ["anna", "bernd"]

@@ -113,6 +113,7 @@ class Database:
         cursor (fetchone, fetchall, fetchmany, iteration, rowcount, description); its rows are
         named tuples, or plain ones with ``named=False`` (bulk reads of ids: ~1 us a row less)."""
         with self._lock:
+            self._reconnect_if_broken()
             cursor = self._cursor() if named else self._driver.cursor()
             cursor.execute(self._native(sql), tuple(args))
             return cursor
@@ -121,12 +122,25 @@ class Database:
         batch = [tuple(row) for row in rows]
         if batch:
             with self._lock:
+                self._reconnect_if_broken()
                 self._cursor().executemany(self._native(sql), batch)
 
     def scalar(self, sql: str, args: Sequence[object] = ()) -> Any:
         """The first column of the first row, None without a row."""
         row = self.execute(sql, args).fetchone()
         return None if row is None else row[0]
+
+    def _broken(self) -> bool:
+        return self.dialect == POSTGRESQL and self._driver.closed
+
+    def _reconnect_if_broken(self) -> None:
+        """After PostgreSQL restarted (or the network dropped the connection) the statement that
+        met it failed; outside a transaction the next one gets a new connection instead of failing
+        for ever. (Channels listened to must be listened to again.)"""
+        if self._broken() and not self._in_transaction:
+            self._connection.invalidate()
+            self._connection = self._engine.connect()
+            self._driver = self._connection.connection.driver_connection
 
     def _cursor(self) -> Any:
         if self.dialect == SQLITE:
@@ -147,7 +161,8 @@ class Database:
             try:
                 yield self
             except BaseException:
-                self.execute("ROLLBACK")
+                if not self._broken():  # a lost connection took its transaction with it
+                    self.execute("ROLLBACK")
                 raise
             else:
                 self.execute("COMMIT")
