@@ -81,6 +81,13 @@ class Config:
         return self.database_url or self.catalogue_path
 
     @property
+    def shared(self) -> bool:
+        """True when the catalogue is a PostgreSQL database that several nodes share: then it holds
+        everything (vectors, originals, jobs, settings) and the data directory only this node's
+        index cache."""
+        return self.database_url.startswith(("postgresql:", "postgres:", "postgresql+"))
+
+    @property
     def originals_dir(self) -> Path:
         return self.data_dir / "originals"
 

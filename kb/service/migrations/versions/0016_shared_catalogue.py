@@ -1,11 +1,12 @@
 """What a shared catalogue (PostgreSQL) holds so that no node needs another node's files: each
 passage's vector and answer units (search nodes build and update their local indexes from them,
-without the model) and the kept originals (served by any node).
+without the model), the kept originals (served by any node) and settings every node must share
+(the key that signs sessions, so a sign-in on one node holds on the others).
 
 ``passage_vectors``: the passage vector as float32 bytes, its answer units as int32 start/end pairs
 and float16 vectors (the layout of index/units.py). ``originals``: a file's bytes by content hash.
-Both stay empty with the embedded SQLite catalogue, whose one machine keeps them in its data
-directory.
+``settings``: name → value. All three stay empty with the embedded SQLite catalogue, whose one
+machine keeps them in its data directory.
 
 Revision ID: 0016
 """
@@ -33,4 +34,9 @@ def upgrade() -> None:
         "originals",
         sa.Column("digest", sa.Text, primary_key=True),
         sa.Column("content", sa.LargeBinary, nullable=False),
+    )
+    op.create_table(
+        "settings",
+        sa.Column("name", sa.Text, primary_key=True),
+        sa.Column("value", sa.Text, nullable=False),
     )
