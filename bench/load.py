@@ -141,6 +141,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--server-threads", type=int, help="kb serve --http-threads (default: its own)")
+    parser.add_argument("--servers", type=int, default=1, help="kb serve processes on the data directory")
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distinct", action="store_true", help="a new query for every request")
     parser.add_argument("--prepare", type=int, metavar="N", help="build --data-dir with N public passages first")
@@ -155,23 +156,29 @@ def main() -> None:
         if args.data_dir is None:
             kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
             subprocess.run([*kb, "ingest", str(ROOT / "samples")], check=True, cwd=ROOT, capture_output=True)
-        port = free_port()
-        server = start_server(data_dir, port, args.server_threads)
+        ports = [free_port() for _ in range(args.servers)]
+        servers = [start_server(data_dir, port, args.server_threads) for port in ports]
         try:
-            load_before, server_cpu, own_cpu = os.getloadavg()[0], cpu_seconds(server.pid), time.process_time()
-            latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
-            server_cpu, own_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - own_cpu
+            load_before, own_cpu = os.getloadavg()[0], time.process_time()
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers)
+            latencies, errors = run_clients(ports, args.clients, args.seconds, args.max_requests, args.distinct)
+            server_cpu = sum(cpu_seconds(server.pid) for server in servers) - server_cpu
+            own_cpu = time.process_time() - own_cpu
             load_after = os.getloadavg()[0]
-            peak_mb = status_megabytes("VmHWM", server.pid)  # the server's peak so far
+            peak_mb = sum(status_megabytes("VmHWM", server.pid) for server in servers)  # their peaks so far
         finally:
-            server.terminate()
-            server.wait(30)
+            for server in servers:
+                server.terminate()
+                server.wait(30)
 
     total = len(latencies) + len(errors)
     ms = np.asarray(latencies) * 1000
     queries = "every query new" if args.distinct else f"{len(QUERIES)} questions repeated"
     threads = args.server_threads or "as configured"
-    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {threads}, hybrid, {queries}")
+    print(
+        f"clients {args.clients}, {args.seconds:.0f} s, {args.servers} server process(es), "
+        f"server threads {threads}, hybrid, {queries}"
+    )
     print(f"{'requests':<22} {total:>10}")
     print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
     for q in (50, 95, 99):
@@ -195,8 +202,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def run_clients(
-    port: int, clients: int, seconds: float, max_requests: int, distinct: bool
+    ports: list[int], clients: int, seconds: float, max_requests: int, distinct: bool
 ) -> tuple[list[float], list[str]]:
+    """Closed-loop clients; client n sends to ``ports[n % len(ports)]`` (as a proxy would spread them)."""
     deadline = time.monotonic() + seconds
     budget = itertools.count()
     latencies: list[float] = []
@@ -208,7 +216,8 @@ def run_clients(
         for query in distinct_queries(number) if distinct else itertools.cycle(mine):
             if time.monotonic() >= deadline or next(budget) >= max_requests:
                 return
-            url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 10})
+            address = f"http://127.0.0.1:{ports[number % len(ports)]}/api/v1/search?"
+            url = address + urllib.parse.urlencode({"q": query, "limit": 10})
             started = time.perf_counter()
             try:
                 with urllib.request.urlopen(url, timeout=30) as response:

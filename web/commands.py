@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import socket
 
 import click
 
+from kb.core.config import Config
 from kb.service import KnowledgeBase
 
 
@@ -14,27 +16,51 @@ from kb.service import KnowledgeBase
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--http-threads", type=int, help="Gleichzeitig bearbeitete Anfragen (Standard: KB_HTTP_THREADS, 16).")
 @click.option(
+    "--processes",
+    type=click.IntRange(min=1),
+    help="Serverprozesse, die sich den Port teilen und so alle Kerne nutzen (Standard: KB_SERVE_PROCESSES, 1).",
+)
+@click.option(
     "--worker/--no-worker",
     default=None,
     help="Aufträge (Uploads, Änderungen) selbst abarbeiten oder nur einreihen für `kb worker` "
     "(Standard: KB_SERVE_WORKER, an).",
 )
 @click.pass_context
-def serve(ctx: click.Context, host: str, port: int, http_threads: int | None, worker: bool | None) -> None:
+def serve(
+    ctx: click.Context, host: str, port: int, http_threads: int | None, processes: int | None, worker: bool | None
+) -> None:
     """Web-Oberfläche und API unter waitress bereitstellen."""
+    config = ctx.obj["config"]
+    if worker is not None:
+        config = dataclasses.replace(config, serve_worker=worker)
+    processes = processes or config.serve_processes
+    threads = http_threads or config.http_threads
+    if processes == 1:
+        click.echo(f"Kreiswissen startet auf http://{host}:{port}/ (Strg+C beendet)")
+        run_server(config, threads, host=host, port=port)
+        return
+    from web.processes import run_processes
+
+    listening = socket.create_server((host, port), backlog=2048)  # bound before the fork: all accept on it
+    click.echo(f"Kreiswissen startet {processes} Prozesse auf http://{host}:{port}/ (Strg+C beendet)")
+    ctx.exit(run_processes(processes, lambda: run_server(config, threads, sockets=[listening])))
+
+
+def run_server(config: Config, threads: int, **listen: object) -> None:
+    """One server process: catch up (a node of a shared catalogue), warm up, work queued jobs, serve."""
     from waitress import serve as run
 
     from web import create_app
 
-    config = ctx.obj["config"]
-    if worker is not None:
-        config = dataclasses.replace(config, serve_worker=worker)
     kb = KnowledgeBase(config)
-    ctx.call_on_close(kb.close)
     app = create_app(config, kb=kb)
-    app.extensions["kreiswissen"].follow()  # a node of a shared catalogue serves once caught up
-    ctx.call_on_close(app.extensions["kreiswissen"].close)
-    app.extensions["kreiswissen"].warm_up()
-    app.extensions["kreiswissen"].writer.start()  # also does the jobs left queued before a restart
-    click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
-    run(app, host=host, port=port, threads=http_threads or config.http_threads)
+    server = app.extensions["kreiswissen"]
+    try:
+        server.follow()  # a node of a shared catalogue serves once caught up
+        server.warm_up()
+        server.writer.start()  # also does the jobs left queued before a restart
+        run(app, threads=threads, **listen)
+    finally:
+        server.close()
+        kb.close()
