@@ -299,6 +299,21 @@ class Catalogue:
         )
         return {row[0]: row[1] for row in rows}
 
+    # kept originals: a shared catalogue holds their bytes (kb/service/ingestion.py keep_original)
+
+    def keep_original(self, digest: str, path: Path) -> None:
+        """Store the bytes of ``path`` under its content hash, unless they are stored already."""
+        if self._db.scalar("SELECT 1 FROM originals WHERE digest = ?", (digest,)) is None:
+            self._db.execute(
+                "INSERT INTO originals (digest, content) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
+                (digest, path.read_bytes()),
+            )
+
+    def original(self, digest: str) -> bytes | None:
+        """The stored bytes of the original with content hash ``digest``, if any."""
+        content = self._db.scalar("SELECT content FROM originals WHERE digest = ?", (digest,))
+        return None if content is None else bytes(content)
+
     # near-duplicate signatures and groups (kb/service/duplicates.py)
 
     def store_signatures(self, signatures: Iterable[tuple[int, bytes | None]]) -> None:

@@ -26,7 +26,7 @@ from kb.service.ingestion import (
     OcrProgress,
     Prepared,
     Unreadable,
-    original_path,
+    kept_original,
 )
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
@@ -160,9 +160,8 @@ class KnowledgeBase:
         return copies_of(self.catalogue, passage_ids, access)
 
     def original(self, document: DocumentRecord) -> Path | None:
-        """The kept original file of ``document``, if it is stored."""
-        path = original_path(self.config.originals_dir, document.content_hash, document.file_name)
-        return path if path.is_file() else None
+        """The kept original file of ``document``, if it is stored (see :func:`kept_original`)."""
+        return kept_original(document.content_hash, document.file_name, self.config, self.catalogue)
 
     def counts(self) -> tuple[int, int]:
         """(documents, passages) visible to search."""

@@ -1,0 +1,106 @@
+"""A shared catalogue (PostgreSQL): nodes with data directories of their own on one database share
+everything but their index caches — the write lock, the kept originals, the session key."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from kb.core.documents import Metadata
+from kb.service import KnowledgeBase
+from kb.service.locking import WRITE_LOCK
+from tests.conftest import make_config
+from tests.test_kb_jobs import ROOT, wait_until
+
+pytestmark = pytest.mark.postgres
+
+
+def waiting_for_write_lock(url: str) -> bool:
+    """Whether a connection waits for the write lock (the advisory lock not granted to it)."""
+    import psycopg
+
+    with psycopg.connect(url) as probe:
+        return bool(
+            probe.execute(
+                "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND objid = %s",
+                (WRITE_LOCK,),
+            ).fetchone()
+        )
+
+
+def test_writers_of_different_data_directories_on_one_database_write_one_at_a_time(
+    postgres_server, tmp_path: Path, fake_embedder
+):
+    url = postgres_server.new_database()
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.queue_processes", "hold", str(tmp_path / "node-a")],
+        env=os.environ | {"KB_DATABASE_URL": url, "HF_HUB_OFFLINE": "1"},
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "writing"  # node A is inside a write
+        node_b = KnowledgeBase(make_config(tmp_path / "node-b", database_url=url), embedder=fake_embedder)
+        second = threading.Thread(target=node_b.add_texts, args=([("b", "Zweiter", "Der zweite Schreibvorgang.")],))
+        second.start()
+        wait_until(lambda: waiting_for_write_lock(url), 120)  # node B waits for A's lock
+        assert second.is_alive() and node_b.catalogue.find_by_source("b") is None
+    finally:
+        holder.send_signal(signal.SIGKILL)  # the holder dies: its connection closes, the lock is free
+        holder.wait()
+    second.join(120)
+    assert not second.is_alive()
+    assert node_b.catalogue.find_by_source("b").status == "ready"
+    assert not (tmp_path / "node-b" / "write.lock").exists()  # the lock is the database's, not a file
+    node_b.close()
+
+
+def test_an_original_ingested_on_one_node_is_served_by_another(postgres_server, tmp_path: Path, fake_embedder):
+    from tests.conftest import make_app
+
+    url = postgres_server.new_database()
+    source = tmp_path / "leitfaden.md"
+    source.write_text("# Leitfaden\n\nDer Landkreis baut Radwege zwischen den Dörfern.\n", encoding="utf-8")
+    node_a = KnowledgeBase(make_config(tmp_path / "node-a", database_url=url), embedder=fake_embedder)
+    report = node_a.ingest([source], metadata=Metadata(visibility="public"))
+    document_id = report.files[0].document_id
+    assert not list((tmp_path / "node-a").glob("originals/**/*.md"))  # the bytes went to the database
+    node_a.close()
+
+    node_b = make_app(make_config(tmp_path / "node-b", database_url=url), fake_embedder).test_client()
+    served = node_b.get(f"/api/v1/documents/{document_id}/original")
+    assert served.status_code == 200 and served.data == source.read_bytes()
+    page = node_b.get(f"/dokumente/{document_id}/original")
+    assert page.status_code == 200 and page.data == source.read_bytes()
+
+
+def test_a_sign_in_on_one_node_holds_on_another(postgres_server, tmp_path: Path, fake_embedder):
+    from kb.service.accounts import Accounts
+    from tests.conftest import make_app
+
+    url = postgres_server.new_database()
+    accounts = Accounts(url)
+    accounts.add_user("anna", "ein langes Passwort", county="Landkreis Uckermark", role_name="redaktion")
+    accounts.close()
+    node_a = make_app(make_config(tmp_path / "node-a", database_url=url), fake_embedder).test_client()
+    node_b = make_app(make_config(tmp_path / "node-b", database_url=url), fake_embedder).test_client()
+    assert node_b.get("/konto").status_code == 302  # not signed in there
+    form = node_a.get("/verwaltung/anmelden").data
+    token = re.search(rb'name="csrf_token" value="([^"]+)"', form).group(1).decode()
+    sign_in = node_a.post(
+        "/verwaltung/anmelden", data={"name": "anna", "password": "ein langes Passwort", "csrf_token": token}
+    )
+    assert sign_in.status_code == 302
+    cookie = node_a.get_cookie("session")
+    node_b.set_cookie("session", cookie.value)
+    account = node_b.get("/konto")
+    assert account.status_code == 200 and "anna" in account.get_data(as_text=True)
+    assert not (tmp_path / "node-a" / "secret_key").exists() and not (tmp_path / "node-b" / "secret_key").exists()
