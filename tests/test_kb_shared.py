@@ -104,3 +104,41 @@ def test_a_sign_in_on_one_node_holds_on_another(postgres_server, tmp_path: Path,
     account = node_b.get("/konto")
     assert account.status_code == 200 and "anna" in account.get_data(as_text=True)
     assert not (tmp_path / "node-a" / "secret_key").exists() and not (tmp_path / "node-b" / "secret_key").exists()
+
+
+def test_kb_migrate_takes_the_originals_along_both_ways(postgres_server, tmp_path: Path, fake_embedder, monkeypatch):
+    import functools
+
+    from click.testing import CliRunner
+
+    import kb.cli
+
+    monkeypatch.setattr(kb.cli, "KnowledgeBase", functools.partial(KnowledgeBase, embedder=fake_embedder))
+    url = postgres_server.new_database()
+    source = tmp_path / "leitfaden.md"
+    source.write_text("# Leitfaden\n\nDer Landkreis baut Radwege zwischen den Dörfern.\n", encoding="utf-8")
+    embedded = make_config(tmp_path / "embedded")
+    KnowledgeBase(embedded, embedder=fake_embedder).ingest([source])
+
+    def run(data_dir: Path, *args: str, database_url: str = "", code: int = 0) -> str:
+        result = CliRunner().invoke(
+            kb.cli.cli, ["--data-dir", str(data_dir), *args], env={"KB_DATABASE_URL": database_url}
+        )
+        assert result.exit_code == code, result.output
+        return result.output
+
+    assert "Originaldateien: 1 mitgenommen" in run(embedded.data_dir, "migrate", "--to", url)
+    other_node = KnowledgeBase(make_config(tmp_path / "other-node", database_url=url), embedder=fake_embedder)
+    document = other_node.find_document("leitfaden.md")
+    assert other_node.original(document).read_bytes() == source.read_bytes()  # from the database
+    other_node.close()
+
+    back = make_config(tmp_path / "back")
+    run(back.data_dir, "migrate", "--to", f"sqlite:///{back.catalogue_path}", database_url=url)
+    assert list(back.originals_dir.glob("*/*.md"))  # kept in the data directory again
+    alone = KnowledgeBase(back, embedder=fake_embedder)
+    assert alone.original(alone.find_document("leitfaden.md")).read_bytes() == source.read_bytes()
+    alone.close()
+
+    refused = run(back.data_dir, "restore", str(tmp_path / "sicherung.tar.gz"), database_url=url, code=1)
+    assert "pg_restore" in refused

@@ -46,6 +46,11 @@ class Catalogue:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def shared(self) -> bool:
+        """Whether this is a shared catalogue (PostgreSQL), which holds the originals' bytes too."""
+        return self._db.dialect == POSTGRESQL
+
     def data_version(self) -> int:
         """Changes whenever another connection has committed (see :meth:`Database.data_version`)."""
         return self._db.data_version()

@@ -8,7 +8,6 @@ leaves nothing half-ingested in sight.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,13 +22,12 @@ from ingest.text import text_document
 from kb.core.access import COUNTY
 from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft
 from kb.core.errors import DiskFull, IngestError, KbError
-from kb.core.files import atomic_path, file_sha256, is_disk_full
+from kb.core.files import file_sha256, is_disk_full
 from kb.core.vocabulary import canonical_county
 from kb.service.answering import Embedded, embed_with_units
+from kb.service.originals import keep_original
 
 if TYPE_CHECKING:
-    from kb.core.config import Config
-    from kb.service.catalogue import Catalogue
     from kb.service.knowledge import KnowledgeBase
 
 ADDED, UPDATED, UNCHANGED, FAILED, SKIPPED = "added", "updated", "unchanged", "failed", "skipped"
@@ -396,40 +394,6 @@ def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool], exclud
                     yield child, is_supported(child)
         else:
             yield path, True
-
-
-def original_path(originals: Path, digest: str, file_name: str) -> Path:
-    """Where the original of a file with content hash ``digest`` is kept (or, with a shared
-    catalogue, cached) in the data directory."""
-    return originals / digest[:2] / f"{digest}{Path(file_name).suffix.lower()}"
-
-
-def keep_original(path: Path, digest: str, config: Config, catalogue: Catalogue) -> None:
-    """Keep the file so it can be served later: with a shared catalogue its bytes go into the
-    database, where every node finds them; else content-addressed into the data directory
-    (``originals/ab/abcdef….pdf``)."""
-    if config.shared:
-        catalogue.keep_original(digest, path)
-        return
-    target = original_path(config.originals_dir, digest, path.name)
-    if not target.exists():
-        with atomic_path(target) as tmp:
-            shutil.copyfile(path, tmp)
-
-
-def kept_original(digest: str, file_name: str, config: Config, catalogue: Catalogue) -> Path | None:
-    """The kept original as a file of this data directory, if there is one. With a shared
-    catalogue the file is a cache, written from the database at the first request on this node
-    (content-addressed, so it never goes stale)."""
-    path = original_path(config.originals_dir, digest, file_name)
-    if path.is_file():
-        return path
-    content = catalogue.original(digest) if config.shared else None
-    if content is None:
-        return None
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(content)
-    return path
 
 
 def describe(loaded: LoadedDocument, given: Metadata, sidecar: Metadata, fallback_title: str) -> Metadata:

@@ -18,6 +18,7 @@ from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
 from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
+from kb.service.database import location
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.ingestion import (
     FileResult,
@@ -26,9 +27,9 @@ from kb.service.ingestion import (
     OcrProgress,
     Prepared,
     Unreadable,
-    kept_original,
 )
 from kb.service.locking import writing
+from kb.service.originals import carry_originals, kept_original
 from kb.service.search import Answer, Hit, Searcher, SearchResult
 from kb.service.transfer import TransferReport, transfer
 
@@ -300,8 +301,16 @@ class KnowledgeBase:
     @writing
     def transfer(self, target: str | Path) -> TransferReport:
         """Copy the catalogue into the empty database ``target`` and compare both, under the
-        write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`)."""
-        return transfer(self.config.database, target)
+        write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`); then the kept
+        originals where the moved catalogue looks for them (its table, or the data directory)."""
+        report = transfer(self.config.database, target)
+        if report.ok:
+            moved = Catalogue(location(target) if isinstance(target, str) else target)
+            try:
+                report.originals = carry_originals(self.catalogue.documents(), self.config, self.catalogue, moved)
+            finally:
+                moved.close()
+        return report
 
     @writing
     @writing

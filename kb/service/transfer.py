@@ -3,8 +3,9 @@ PostgreSQL or back), ids and the counters that keep them from being reused inclu
 sides compared: rows per table and a hash over each table's rows in key order.
 
 The target must be empty: a fresh PostgreSQL database, or an SQLite file that does not exist yet.
-The data directory's originals and indexes stay as they are and fit the copy (the same ids), so
-`kb check` against the target confirms it.
+The data directory's indexes stay as they are and fit the copy (the same ids), so `kb check`
+against the target confirms it. The kept originals follow the catalogue: into a shared target's
+table, or out of a shared source into the data directory (``KnowledgeBase.transfer``).
 """
 
 from __future__ import annotations
@@ -52,16 +53,18 @@ class TableCopy:
 @dataclass
 class TransferReport:
     tables: list[TableCopy] = field(default_factory=list)
+    originals: int | None = None  # kept originals carried to where the target looks for them
 
     @property
     def ok(self) -> bool:
         return all(table.same for table in self.tables)
 
     def lines(self) -> list[str]:
-        return [
+        tables = [
             f"{t.name}: {t.rows} Zeilen, {'gleich' if t.same else 'VERSCHIEDEN'} (SHA-256 {t.target_hash[:12]})"
             for t in self.tables
         ]
+        return tables if self.originals is None else [*tables, f"Originaldateien: {self.originals} mitgenommen"]
 
 
 def transfer(source: str | Path, target: str | Path) -> TransferReport:
