@@ -142,3 +142,31 @@ def test_kb_migrate_takes_the_originals_along_both_ways(postgres_server, tmp_pat
 
     refused = run(back.data_dir, "restore", str(tmp_path / "sicherung.tar.gz"), database_url=url, code=1)
     assert "pg_restore" in refused
+
+
+def test_kb_eval_keeps_its_corpus_out_of_the_shared_catalogue(
+    postgres_server, tmp_path: Path, fake_embedder, monkeypatch
+):
+    import functools
+    import json
+
+    import kb.service.knowledge
+    from kb.service.catalogue import Catalogue
+    from kb.service.evaluation import BeirSet, index_set
+
+    monkeypatch.setattr(kb.service.knowledge, "KnowledgeBase", functools.partial(KnowledgeBase, embedder=fake_embedder))
+    url = postgres_server.new_database()
+    folder = tmp_path / "kleiner-satz"
+    (folder / "qrels").mkdir(parents=True)
+    corpus = [{"_id": "d1", "title": "Radwege", "text": "Der Landkreis baut Radwege."}, {"_id": "d2", "text": "Moore."}]
+    (folder / "corpus.jsonl").write_text("\n".join(json.dumps(d) for d in corpus) + "\n", "utf-8")
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q1", "text": "Radwege im Landkreis"}) + "\n", "utf-8")
+    (folder / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\nq1\td1\t1\n", "utf-8")
+    config = make_config(tmp_path / "node", database_url=url)
+    measured = index_set(BeirSet.read(folder), config)  # what `kb eval` searches
+    assert measured.counts() == (2, 2)
+    measured.close()
+    shared = Catalogue(url)
+    assert shared.documents() == []  # the corpus went into an SQLite file of the node's own
+    shared.close()
+    assert list((config.data_dir / "eval").glob("kleiner-satz-*/catalogue.sqlite3"))
