@@ -304,7 +304,7 @@ class Catalogue:
         )
         return {row[0]: row[1] for row in rows}
 
-    # kept originals: a shared catalogue holds their bytes (kb/service/ingestion.py keep_original)
+    # kept originals: a shared catalogue holds their bytes (kb/service/originals.py)
 
     def keep_original(self, digest: str, path: Path) -> None:
         """Store the bytes of ``path`` under its content hash, unless they are stored already."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Callable
 
 from kb.core.config import Config
 from kb.service.catalogue import CatalogueStore
@@ -17,11 +16,11 @@ from kb.service.catalogue import CatalogueStore
 class Settings(CatalogueStore):
     """Name → value in the catalogue's database."""
 
-    def setdefault(self, name: str, make: Callable[[], str]) -> str:
-        """The value of ``name``; the first node to ask stores ``make()``. Race-free: of two nodes
+    def setdefault(self, name: str, value: str) -> str:
+        """The value of ``name``; the first node to ask stores ``value``. Race-free: of two nodes
         storing at once the second's insert does nothing, and both read back the first's value."""
         self._db.execute(
-            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, make())
+            "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", (name, value)
         )
         return self._db.scalar("SELECT value FROM settings WHERE name = ?", (name,))
 
@@ -35,7 +34,7 @@ def session_secret(config: Config) -> str:
     if config.shared:
         settings = Settings(config.database)
         try:
-            return settings.setdefault("secret_key", lambda: secrets.token_hex(32))
+            return settings.setdefault("secret_key", secrets.token_hex(32))
         finally:
             settings.close()
     path = config.secret_key_path
