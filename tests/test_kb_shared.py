@@ -1,5 +1,6 @@
 """A shared catalogue (PostgreSQL): nodes with data directories of their own on one database share
-everything but their index caches — the write lock, the kept originals, the session key."""
+everything but their index caches — the write lock, the kept originals, the session key. (The
+write lock also on SQLite, where writers of one data directory share it.)"""
 
 from __future__ import annotations
 
@@ -19,8 +20,6 @@ from kb.service.locking import WRITE_LOCK
 from tests.conftest import make_config
 from tests.test_kb_jobs import ROOT, wait_until
 
-pytestmark = pytest.mark.postgres
-
 
 def waiting_for_write_lock(url: str) -> bool:
     """Whether a connection waits for the write lock (the advisory lock not granted to it)."""
@@ -35,34 +34,45 @@ def waiting_for_write_lock(url: str) -> bool:
         )
 
 
-def test_writers_of_different_data_directories_on_one_database_write_one_at_a_time(
-    postgres_server, tmp_path: Path, fake_embedder
-):
-    url = postgres_server.new_database()
+def waiting_for_file_lock(path: Path) -> bool:
+    """Whether a process waits for the flock on ``path`` (Linux lists waiters in /proc/locks with "->")."""
+    inode = path.stat().st_ino
+    lines = Path("/proc/locks").read_text().splitlines()
+    return any("->" in line and "FLOCK" in line and f":{inode} " in line for line in lines)
+
+
+def test_writers_write_one_at_a_time_and_a_dead_holders_lock_is_freed(database_url, tmp_path: Path, fake_embedder):
+    """SQLite: writers of one data directory (its write.lock). PostgreSQL: writers of different
+    data directories on one database (an advisory lock), as on two machines."""
+    node_a, node_b = (tmp_path / "node-a", tmp_path / "node-b") if database_url else (tmp_path / "data",) * 2
     holder = subprocess.Popen(
-        [sys.executable, "-m", "tests.queue_processes", "hold", str(tmp_path / "node-a")],
-        env=os.environ | {"KB_DATABASE_URL": url, "HF_HUB_OFFLINE": "1"},
+        [sys.executable, "-m", "tests.queue_processes", "hold", str(node_a)],
+        env=os.environ | {"KB_DATABASE_URL": database_url, "HF_HUB_OFFLINE": "1"},
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "writing"  # node A is inside a write
-        node_b = KnowledgeBase(make_config(tmp_path / "node-b", database_url=url), embedder=fake_embedder)
-        second = threading.Thread(target=node_b.add_texts, args=([("b", "Zweiter", "Der zweite Schreibvorgang.")],))
-        second.start()
-        wait_until(lambda: waiting_for_write_lock(url), 120)  # node B waits for A's lock
-        assert second.is_alive() and node_b.catalogue.find_by_source("b") is None
+        second = KnowledgeBase(make_config(node_b, database_url=database_url), embedder=fake_embedder)
+        writer = threading.Thread(target=second.add_texts, args=([("b", "Zweiter", "Der zweite Schreibvorgang.")],))
+        writer.start()
+        if database_url:
+            wait_until(lambda: waiting_for_write_lock(database_url), 120)  # node B waits for A's lock
+            assert not (node_b / "write.lock").exists()  # the lock is the database's, not a file
+        else:
+            wait_until(lambda: waiting_for_file_lock(node_b / "write.lock"), 120)
+        assert writer.is_alive() and second.catalogue.find_by_source("b") is None
     finally:
-        holder.send_signal(signal.SIGKILL)  # the holder dies: its connection closes, the lock is free
+        holder.send_signal(signal.SIGKILL)  # the holder dies: the lock is released with it
         holder.wait()
-    second.join(120)
-    assert not second.is_alive()
-    assert node_b.catalogue.find_by_source("b").status == "ready"
-    assert not (tmp_path / "node-b" / "write.lock").exists()  # the lock is the database's, not a file
-    node_b.close()
+    writer.join(120)
+    assert not writer.is_alive()
+    assert second.catalogue.find_by_source("b").status == "ready"
+    second.close()
 
 
+@pytest.mark.postgres
 def test_an_original_ingested_on_one_node_is_served_by_another(postgres_server, tmp_path: Path, fake_embedder):
     from tests.conftest import make_app
 
@@ -82,6 +92,7 @@ def test_an_original_ingested_on_one_node_is_served_by_another(postgres_server, 
     assert page.status_code == 200 and page.data == source.read_bytes()
 
 
+@pytest.mark.postgres
 def test_a_sign_in_on_one_node_holds_on_another(postgres_server, tmp_path: Path, fake_embedder):
     from kb.service.accounts import Accounts
     from tests.conftest import make_app
@@ -106,6 +117,7 @@ def test_a_sign_in_on_one_node_holds_on_another(postgres_server, tmp_path: Path,
     assert not (tmp_path / "node-a" / "secret_key").exists() and not (tmp_path / "node-b" / "secret_key").exists()
 
 
+@pytest.mark.postgres
 def test_kb_migrate_takes_the_originals_along_both_ways(postgres_server, tmp_path: Path, fake_embedder, monkeypatch):
     import functools
 
@@ -144,6 +156,7 @@ def test_kb_migrate_takes_the_originals_along_both_ways(postgres_server, tmp_pat
     assert "pg_restore" in refused
 
 
+@pytest.mark.postgres
 def test_kb_eval_keeps_its_corpus_out_of_the_shared_catalogue(
     postgres_server, tmp_path: Path, fake_embedder, monkeypatch
 ):
