@@ -6,7 +6,8 @@ before it numbers its change and holds it until it commits, so numbers are commi
 follower that has seen change n and reads "after n" can never later find a smaller number
 committed behind it. The commit also sends ``NOTIFY kb_changes``, which wakes followers at once;
 on SQLite, where one writer at a time is the rule anyway, followers look again every
-``poll`` seconds.
+``poll`` seconds. A follower outlives a restart of PostgreSQL: it connects again, listens again
+and reads again after the last change it was given, so none committed meanwhile is missed.
 """
 
 from __future__ import annotations
@@ -58,11 +59,22 @@ class ChangeFeed:
         """The next changes, waiting up to ``timeout`` seconds for one; [] if none came."""
         deadline = time.monotonic() + timeout
         while True:
-            found = self.pending()
-            left = deadline - time.monotonic()
-            if found or left <= 0:
-                return found
-            if self._listener is not None:
-                self._listener.notified(left)
-            else:
+            try:
+                found = self.pending()
+                left = deadline - time.monotonic()
+                if found or left <= 0:
+                    return found
+                if self._listener is not None:
+                    self._listener.notified(left)  # also True after a lost connection: read again
+                else:
+                    time.sleep(min(self._poll, left))
+            except Exception:
+                if not self._connection_lost():
+                    raise
+                left = deadline - time.monotonic()  # the server restarting: connect again shortly
+                if left <= 0:
+                    return []
                 time.sleep(min(self._poll, left))
+
+    def _connection_lost(self) -> bool:
+        return self._db.connection_lost() or (self._listener is not None and self._listener.connection_lost())
