@@ -32,12 +32,10 @@ class ChangeFeed:
 
     def __init__(self, location: str | Path, after: int = 0, poll: float = 0.5) -> None:
         self._db = Database(location)
+        self._location = location
         self.position = after
         self._poll = poll
-        self._listener: Database | None = None
-        if self._db.dialect == POSTGRESQL:
-            self._listener = Database(location, migrate=False)
-            self._listener.listen(CHANGES_CHANNEL)  # before the first read: no notice falls in between
+        self._listener: Database | None = None  # PostgreSQL: opened by the first wait()
 
     def close(self) -> None:
         if self._listener is not None:
@@ -58,6 +56,9 @@ class ChangeFeed:
     def wait(self, timeout: float) -> list[Change]:
         """The next changes, waiting up to ``timeout`` seconds for one; [] if none came."""
         deadline = time.monotonic() + timeout
+        if self._listener is None and self._db.dialect == POSTGRESQL:
+            self._listener = Database(self._location, migrate=False)
+            self._listener.listen(CHANGES_CHANNEL)  # before the read below: no notice falls in between
         while True:
             try:
                 found = self.pending()
