@@ -17,6 +17,7 @@ so writers queue up at the start instead of failing at their first write).
 from __future__ import annotations
 
 import functools
+import select
 import threading
 import time
 from collections import namedtuple
@@ -201,7 +202,17 @@ class Database:
             if self._reconnect_if_broken():
                 return True
         try:
-            return any(True for _ in self._driver.notifies(timeout=timeout, stop_after=1))
+            # our own wait on the socket and libpq's own reading: psycopg's notifies(timeout=) was
+            # seen waiting far past its timeout after a restart of the server, for good
+            connection = self._driver.pgconn
+            readable, _, _ = select.select([connection.socket], [], [], timeout)
+            if not readable:
+                return False
+            connection.consume_input()  # a cut connection raises here (and counts as lost)
+            found = False
+            while connection.notifies() is not None:
+                found = True
+            return found
         except Exception:
             if not self.connection_lost():
                 raise
