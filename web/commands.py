@@ -6,6 +6,7 @@ import dataclasses
 
 import click
 
+from kb.core.config import Config
 from kb.service import KnowledgeBase
 
 
@@ -22,15 +23,22 @@ from kb.service import KnowledgeBase
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, http_threads: int | None, worker: bool | None) -> None:
     """Web-Oberfläche und API unter waitress bereitstellen."""
-    from waitress import serve as run
-
-    from web import create_app
-
     config = ctx.obj["config"]
     if worker is not None:
         config = dataclasses.replace(config, serve_worker=worker)
     kb = KnowledgeBase(config)
     ctx.call_on_close(kb.close)
+    run_node(config, kb, host=host, port=port, http_threads=http_threads)
+
+
+def run_node(config: Config, kb: KnowledgeBase, *, host: str, port: int, http_threads: int | None = None) -> None:
+    """Serve ``kb`` under waitress until stopped: ready (model, indexes) before the port opens,
+    with this node's worker thread if configured. The tests' nodes (tests/node_processes.py) run
+    this too, on the stand-in embedder."""
+    from waitress import serve as run
+
+    from web import create_app
+
     app = create_app(config, kb=kb)
     app.extensions["kreiswissen"].warm_up()
     app.extensions["kreiswissen"].writer.start()  # also does the jobs left queued before a restart
