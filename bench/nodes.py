@@ -111,8 +111,9 @@ class Node:
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def health(self) -> dict:
-        with urllib.request.urlopen(f"{self.base}/api/v1/health", timeout=30) as response:
+    def health(self, key: str) -> dict:
+        request = urllib.request.Request(f"{self.base}/api/v1/health", headers={"Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
             return json.load(response)
 
     def file_names(self, query: str, key: str) -> set[str]:
@@ -246,6 +247,7 @@ def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args:
     return {
         "nodes": len(nodes),
         "documents": len(files),
+        "committed": len(ready_at),
         "found_on_every_node": len(delays),
         "ingest_seconds": round(time.monotonic() - started, 1),
         "delay_median_s": round(float(np.median(seconds)), 3) if delays else None,
@@ -302,7 +304,7 @@ def main() -> None:
             try:
                 for count in counts:
                     started = [nodes[i].start() for i in range(count)]
-                    health = nodes[0].health()
+                    health = nodes[0].health(key)
                     result["corpus"] = {k: health.get(k) for k in ("documents", "passages", "changes")}
                     measured = throughput_round(nodes[:count], key, questions, args)
                     measured["start_seconds"] = [round(s, 1) for s in started]
