@@ -257,6 +257,16 @@ class KeywordIndex:
             return set()
         return set(self._ids(searcher, tantivy.Query.all_query()))
 
+    def passage_ids_of(self, document_ids: Sequence[int]) -> list[int]:
+        """The indexed passages of these documents."""
+        searcher = self._searcher()
+        if not searcher or not searcher.num_docs:
+            return []
+        found: list[int] = []
+        for document_id in document_ids:
+            found += self._ids(searcher, tantivy.Query.term_query(self._schema, "document_id", int(document_id)))
+        return found
+
     def visibilities(self) -> dict[int, str | None]:
         """Passage id -> the visibility its entry is filtered by (None: the entry has none)."""
         searcher = self._searcher()

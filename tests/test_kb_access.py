@@ -92,7 +92,7 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 def _downgrade(data) -> None:
     """Turn a data directory into one written before visibility levels (schema 3, a keyword index of
     the earlier engine, Whoosh) and before page marks, the Merkliste, the network directory, the gap
-    log, saved searches, near-duplicates, server-side sessions and the job queue."""
+    log, saved searches, near-duplicates, server-side sessions, the job queue and the shared tables."""
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
         for table, column in (
             ("documents", "visibility"),
@@ -107,7 +107,8 @@ def _downgrade(data) -> None:
         for column in ("record_searches", "email"):
             db.execute(f"ALTER TABLE users DROP COLUMN {column}")
         tables = ("merkliste", "county_roles", "contacts", "gaps", "saved_searches")
-        for table in (*tables, "near_duplicates", "passage_signatures", "sessions", "changes", "job_files", "jobs"):
+        later = ("near_duplicates", "passage_signatures", "sessions", "changes", "job_files", "jobs")
+        for table in (*tables, *later, "passage_vectors", "originals", "settings"):
             db.execute(f"DROP TABLE {table}")
         db.execute("DROP TABLE alembic_version")  # written before Alembic kept the schema
         db.execute("PRAGMA user_version = 3")

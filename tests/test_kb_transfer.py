@@ -73,6 +73,7 @@ def test_a_data_directory_moves_to_postgresql_and_back(tmp_path: Path, fake_embe
 
     moved = run("migrate", "--to", url)
     assert "VERSCHIEDEN" not in moved and moved.count(", gleich (") == len(TABLES)
+    assert f"passage_vectors: {before['passages'][0]} Zeilen" in moved  # the nodes index from these
     assert _digests(url) == before
     run("check", database_url=url)
     embedded = json.loads(run("search", QUERY, "--json"))

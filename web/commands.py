@@ -40,6 +40,8 @@ def run_node(config: Config, kb: KnowledgeBase, *, host: str, port: int, http_th
     from web import create_app
 
     app = create_app(config, kb=kb)
+    app.extensions["kreiswissen"].follow()  # a node of a shared catalogue serves once caught up
+    ctx.call_on_close(app.extensions["kreiswissen"].close)
     app.extensions["kreiswissen"].warm_up()
     app.extensions["kreiswissen"].writer.start()  # also does the jobs left queued before a restart
     click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")

@@ -241,6 +241,36 @@ class Catalogue:
         for row in rows:
             yield _passage(row)
 
+    def store_vectors(self, rows: Iterable[tuple[int, bytes, bytes, bytes]]) -> None:
+        """Keep ``(passage id, vector, unit spans, unit vectors)`` (kb/service/vector_rows.py) with
+        the passages, in the caller's transaction: a shared catalogue's nodes index from them."""
+        self._db.executemany(
+            "INSERT INTO passage_vectors (passage_id, vector, unit_spans, unit_vectors) VALUES (?, ?, ?, ?)",
+            [(item, *(bytes(part) for part in parts)) for item, *parts in rows],
+        )
+
+    def ready_vectors(self, document_ids: Sequence[int]) -> list[tuple[Passage, bytes, bytes, bytes]]:
+        """The passages of these documents that are ready, with their stored vectors, by document
+        and ordinal; a passage without stored vectors is left out."""
+        ids = list(document_ids)
+        columns = ", ".join("p." + c.strip() for c in _PASSAGE_COLUMNS.split(","))
+        rows = self._db.execute(
+            f"SELECT {columns}, v.vector, v.unit_spans, v.unit_vectors FROM passages p "
+            "JOIN documents d ON d.id = p.document_id JOIN passage_vectors v ON v.passage_id = p.id "
+            f"WHERE d.status = 'ready' AND d.id IN ({marks(ids)}) ORDER BY p.document_id, p.ordinal",
+            ids,
+        ).fetchall()
+        return [(_passage(row), row.vector, row.unit_spans, row.unit_vectors) for row in rows]
+
+    def last_change(self) -> tuple[int, str] | None:
+        """The newest change's number and time, or None before the first."""
+        row = self._db.execute("SELECT seq, at FROM changes ORDER BY seq DESC LIMIT 1", named=False).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def has_change(self, seq: int, at: str) -> bool:
+        """Whether change ``seq`` was made at ``at`` (a cache's position belongs to this catalogue)."""
+        return bool(self._db.scalar("SELECT COUNT(*) FROM changes WHERE seq = ? AND at = ?", (seq, at)))
+
     def count_passages(self, access: Access | None = None) -> int:
         """Passages of ready documents that ``access`` lets see; all when it is None."""
         clauses, args = access_sql(access, "d")

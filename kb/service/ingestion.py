@@ -26,6 +26,7 @@ from kb.core.errors import DiskFull, IngestError, KbError
 from kb.core.files import atomic_path, file_sha256, is_disk_full
 from kb.core.vocabulary import canonical_county
 from kb.service.answering import Embedded, embed_with_units
+from kb.service.vector_rows import encode
 
 if TYPE_CHECKING:
     from kb.service.knowledge import KnowledgeBase
@@ -271,8 +272,9 @@ class Ingestion:
         existing: DocumentRecord | None,
     ) -> tuple[int, list[Passage]]:
         """Write a document's passages to the catalogue (pending), with their near-duplicate
-        groups, and to both indexes."""
-        catalogue, indexes, duplicates = self.kb.catalogue, self.kb.indexes, self.kb.duplicates
+        groups, and to both indexes; a shared catalogue keeps their vectors instead, and each
+        node's indexes follow it (kb/service/follower.py)."""
+        catalogue, duplicates = self.kb.catalogue, self.kb.duplicates
         old_ids = catalogue.passage_ids(existing.id) if existing else []
         with catalogue.transaction(), duplicates.kept_in_step():
             document_id = catalogue.upsert_document(
@@ -290,17 +292,29 @@ class Ingestion:
             passages = catalogue.replace_passages(document_id, drafts)
             duplicates.regroup(left)
             duplicates.add(passages)
+            if self.config.shared:
+                catalogue.store_vectors(
+                    (p.id, *encode(vector, spans, units))
+                    for p, vector, spans, units in zip(
+                        passages, embedded.vectors, embedded.unit_spans, embedded.unit_vectors, strict=True
+                    )
+                )
+        if self.config.shared:
+            return document_id, passages
+        indexes = self.kb.indexes
         if existing:
             indexes.remove(document_id, old_ids)
         indexes.add(document_id, metadata, passages, embedded.vectors, embedded.unit_spans, embedded.unit_vectors)
         return document_id, passages
 
     def flush(self) -> None:
-        """Save the indexes, then mark the documents in them ready (visible to search)."""
+        """Save the indexes, then mark the documents in them ready (visible to search; with a
+        shared catalogue, to the nodes' indexes that follow it)."""
         self._last_flush = time.monotonic()
         if not self._waiting:
             return
-        self.kb.indexes.save()
+        if not self.config.shared:
+            self.kb.indexes.save()
         with self.kb.catalogue.transaction():
             for document_id in self._waiting:
                 self.kb.catalogue.set_status(document_id, "ready")

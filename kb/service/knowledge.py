@@ -19,6 +19,7 @@ from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
+from kb.service.follower import Follower, following
 from kb.service.ingestion import (
     FileResult,
     Ingestion,
@@ -30,7 +31,7 @@ from kb.service.ingestion import (
 )
 from kb.service.locking import writing
 from kb.service.search import Answer, Hit, Searcher, SearchResult
-from kb.service.transfer import TransferReport, transfer
+from kb.service.transfer import TransferReport, copy_vectors, is_shared, transfer
 
 
 class KnowledgeBase:
@@ -48,8 +49,11 @@ class KnowledgeBase:
         self._indexes: IndexSet | None = None
         self._searcher: Searcher | None = None
         self._signatures_checked = False
+        self._follower: Follower | None = None  # with a shared catalogue: updates the local indexes
 
     def close(self) -> None:
+        if self._follower is not None:
+            self._follower.close()
         self.catalogue.close()
 
     # components, loaded lazily
@@ -63,6 +67,8 @@ class KnowledgeBase:
     @property
     def indexes(self) -> IndexSet:
         if self._indexes is None:
+            if self.config.shared and not following(self.config.data_dir):
+                self.catch_up()  # no thread of this process keeps the cache current: bring it up to date once
             if not self.config.index_dir.exists():
                 self._link_a_generation()
             self._indexes = IndexSet(
@@ -102,6 +108,13 @@ class KnowledgeBase:
         first.mkdir(parents=True)
         publish(link, first)
 
+    def catch_up(self) -> int:
+        """Bring a shared catalogue's local index cache up to date (kb/service/follower.py);
+        returns the number of changes applied."""
+        if self._follower is None:
+            self._follower = Follower(self.config, self.embedder)
+        return self._follower.catch_up()
+
     @property
     def splitter(self) -> Splitter:
         return Splitter(
@@ -112,15 +125,20 @@ class KnowledgeBase:
         )
 
     def refresh(self) -> None:
-        """Pick up indexes another process or thread has saved since they were loaded here."""
-        if self._indexes is not None and self._indexes.changed_on_disk():
+        """Pick up indexes another process or thread has saved since they were loaded here (with
+        a shared catalogue: the changes since, unless a thread of this process follows them)."""
+        if self._indexes is None:
+            return  # loaded (and, with a shared catalogue, caught up) at first use
+        if self.config.shared and not following(self.config.data_dir):
+            self.catch_up()
+        if self._indexes.changed_on_disk():
             self._indexes = None
 
     @property
     def searcher(self) -> Searcher:
         indexes = self.indexes
         if self._searcher is None or self._searcher.indexes is not indexes:
-            self._searcher = Searcher(self.catalogue, indexes, self.embedder)
+            self._searcher = Searcher(self.catalogue, indexes, self.embedder, lagging=self.config.shared)
         return self._searcher
 
     # reading
@@ -258,6 +276,8 @@ class KnowledgeBase:
         self.catalogue.get(document_id)
         with self.catalogue.transaction():
             self.catalogue.update_metadata(document_id, metadata)
+        if self.config.shared:  # the nodes' indexes follow the change
+            return self.catalogue.get(document_id)
         self.indexes.replace_keyword_entries(
             [keyword_entry(p, document_id, metadata) for p in self.catalogue.passages(document_id)]
         )
@@ -268,9 +288,10 @@ class KnowledgeBase:
         """Delete a document from the catalogue and both indexes."""
         record = self.catalogue.get(document_id)
         passage_ids = self.catalogue.passage_ids(document_id)
-        self.catalogue.set_status(document_id, "pending")
-        self.indexes.remove(document_id, passage_ids)
-        self.indexes.save()
+        if not self.config.shared:  # else the nodes' indexes follow the deletion
+            self.catalogue.set_status(document_id, "pending")
+            self.indexes.remove(document_id, passage_ids)
+            self.indexes.save()
         with self.catalogue.transaction(), self.duplicates.kept_in_step():
             left = self.duplicates.forget(passage_ids)
             self.catalogue.delete_document(document_id)
@@ -284,6 +305,8 @@ class KnowledgeBase:
         FAISS holds no visibility (dense search gets its allowed ids from the catalogue); the
         keyword index filters by the level stored with each entry, which must be the document's.
         """
+        if self.config.shared:
+            self.refresh()
         ready = {p.id for p in self.catalogue.iter_ready_passages()}
         unfinished = [d.id for d in self.catalogue.documents("pending")]
         report = compare(ready, self.indexes.vectors.ids().tolist(), self.indexes.keywords.passage_ids(), unfinished)
@@ -302,7 +325,13 @@ class KnowledgeBase:
     def transfer(self, target: str | Path) -> TransferReport:
         """Copy the catalogue into the empty database ``target`` and compare both, under the
         write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`)."""
-        return transfer(self.config.database, target)
+        if self.config.shared:
+            self.catch_up()  # the data directory's indexes then serve the embedded copy
+        report = transfer(self.config.database, target)
+        if report.ok and not self.config.shared and is_shared(target):
+            ready = [p.id for p in self.catalogue.iter_ready_passages()]
+            copy_vectors(self.indexes, ready, target, report)
+        return report
 
     @writing
     @writing
@@ -336,8 +365,14 @@ class KnowledgeBase:
 
         The new indexes are built in a new generation folder and published by replacing the
         ``index`` symlink, so searches never wait or fail meanwhile, and a failed rebuild leaves
-        the old indexes in place (also when they belong to another model).
+        the old indexes in place (also when they belong to another model). With a shared
+        catalogue, the node's cache is built from the vectors the catalogue holds (no model run).
         """
+        if self.config.shared:
+            self.catch_up()  # a follower of its own
+            self._follower.rebuild()
+            self._indexes = None
+            return self.catalogue.count_passages()
         building = new_generation(self.config.index_dir)
         embedder = self.embedder
         indexes = IndexSet(

@@ -79,12 +79,17 @@ class Rankings(NamedTuple):
 
 
 class Searcher:
-    """Runs queries against one catalogue and index set with one embedding model."""
+    """Runs queries against one catalogue and index set with one embedding model.
 
-    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder) -> None:
+    ``lagging``: the indexes may trail the catalogue (a node following a shared one), so every
+    candidate is checked against the catalogue, as when some document is not ready.
+    """
+
+    def __init__(self, catalogue: Catalogue, indexes: IndexSet, embedder: Embedder, *, lagging: bool = False) -> None:
         self.catalogue = catalogue
         self.indexes = indexes
         self.embedder = embedder
+        self.lagging = lagging
 
     def validate(self, query: str, mode: str, limit: int, offset: int, filters: SearchFilters) -> str:
         query = " ".join(query.split())
@@ -182,7 +187,7 @@ class Searcher:
     ) -> Rankings:
         """The mode's ranking plus each retriever's own (in hybrid mode without ``dense_candidates``,
         the fusion of the keyword candidates alone: no dense search, only their cosines)."""
-        restricted = not filters.is_empty() or self.catalogue.has_unready()
+        restricted = self.lagging or not filters.is_empty() or self.catalogue.has_unready()
         dense: list[tuple[int, float]] = []
         keyword: list[tuple[int, float]] = []
         if mode in ("hybrid", "dense"):

@@ -14,6 +14,7 @@ from kb.core.errors import KbError
 from kb.core.vocabulary import canonical_county
 from kb.service.accounts import Account, Accounts
 from kb.service.experience import CountyExperience, experience
+from kb.service.follower import Following
 from kb.service.gaps import GapGroup, GapLog
 from kb.service.knowledge import KnowledgeBase
 from kb.service.merkliste import Merkliste
@@ -35,6 +36,7 @@ class KnowledgeServer:
         self.saved_searches = SavedSearches(config.database)
         self.writer = Writer(config, lambda: kb.embedder)
         self._readers = ReaderPool(kb, config.readers)
+        self._following: Following | None = None
 
     @contextmanager
     def reading(self, viewer: Viewer) -> Iterator[VisibleKnowledge]:
@@ -105,6 +107,17 @@ class KnowledgeServer:
                 wanted = {topic} if topic else county.topics
                 county.contacts = [c for c in self.network.contacts(county.county) if c.topic in wanted]
         return found
+
+    def follow(self) -> None:
+        """With a shared catalogue: bring this node's indexes up to date, then keep them so in a
+        thread until :meth:`close` (kb/service/follower.py). Without one, nothing to do."""
+        if self.config.shared and self._following is None:
+            self._following = Following(self.config, self.kb.embedder)
+
+    def close(self) -> None:
+        if self._following is not None:
+            self._following.stop()
+            self._following = None
 
     def warm_up(self) -> None:
         """Load the model, the indexes and the keyword analysis before the first request."""

@@ -4,19 +4,26 @@ sides compared: rows per table and a hash over each table's rows in key order.
 
 The target must be empty: a fresh PostgreSQL database, or an SQLite file that does not exist yet.
 The data directory's originals and indexes stay as they are and fit the copy (the same ids), so
-`kb check` against the target confirms it.
+`kb check` against the target confirms it. A shared (PostgreSQL) target also gets every passage's
+vector and answer units from the data directory's index (:func:`copy_vectors`): its nodes index
+from those; moving back, the data directory's index is brought up to date first.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import MetaData
 
+from index.indexes import IndexSet
 from kb.core.errors import KbError
+from kb.service.catalogue import Catalogue
 from kb.service.database import Database, location
+from kb.service.vector_rows import encode
 
 # Parents before children (foreign keys); every table of the schema but Alembic's own.
 TABLES = (
@@ -52,16 +59,49 @@ class TableCopy:
 @dataclass
 class TransferReport:
     tables: list[TableCopy] = field(default_factory=list)
+    vectors: int | None = None  # passage vectors a shared target got from the data directory's index
+    missing_vectors: int = 0  # ready passages the index had no vector for
 
     @property
     def ok(self) -> bool:
-        return all(table.same for table in self.tables)
+        return all(table.same for table in self.tables) and not self.missing_vectors
 
     def lines(self) -> list[str]:
-        return [
+        lines = [
             f"{t.name}: {t.rows} Zeilen, {'gleich' if t.same else 'VERSCHIEDEN'} (SHA-256 {t.target_hash[:12]})"
             for t in self.tables
         ]
+        if self.vectors is not None:
+            lines.append(f"passage_vectors: {self.vectors} Zeilen aus dem Index dieses Datenverzeichnisses")
+        if self.missing_vectors:
+            lines.append(f"{self.missing_vectors} Passagen ohne Vektor im Index: `kb reindex`, dann neu umziehen")
+        return lines
+
+
+def is_shared(target: str | Path) -> bool:
+    """Whether ``target`` names a PostgreSQL database (else an SQLite file)."""
+    return isinstance(location(target) if isinstance(target, str) else target, str)
+
+
+def copy_vectors(indexes: IndexSet, passage_ids: Sequence[int], target: str | Path, report: TransferReport) -> None:
+    """Give a shared target the vectors and answer units of these passages from ``indexes``
+    (an embedded catalogue keeps them only there; every node of a shared one indexes from them)."""
+    catalogue = Catalogue(target)
+    known = set(indexes.vectors.ids().tolist())
+    present = [item for item in passage_ids if item in known]
+    report.vectors, report.missing_vectors = len(present), len(passage_ids) - len(present)
+    no_units = ([], np.zeros((0, indexes.dim), np.float32))
+    try:
+        with catalogue.transaction():
+            for start in range(0, len(present), _BATCH):
+                chunk = present[start : start + _BATCH]
+                vectors = indexes.vectors.vectors(chunk)
+                catalogue.store_vectors(
+                    (item, *encode(vector, *(indexes.units.units(item) or no_units)))
+                    for item, vector in zip(chunk, vectors, strict=True)
+                )
+    finally:
+        catalogue.close()
 
 
 def transfer(source: str | Path, target: str | Path) -> TransferReport:
