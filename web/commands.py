@@ -32,17 +32,20 @@ def serve(ctx: click.Context, host: str, port: int, http_threads: int | None, wo
 
 
 def run_node(config: Config, kb: KnowledgeBase, *, host: str, port: int, http_threads: int | None = None) -> None:
-    """Serve ``kb`` under waitress until stopped: ready (model, indexes) before the port opens,
-    with this node's worker thread if configured. The tests' nodes (tests/node_processes.py) run
-    this too, on the stand-in embedder."""
+    """Serve ``kb`` under waitress until stopped: caught up with a shared catalogue and ready
+    (model, indexes) before the port opens, with this node's worker thread if configured. The
+    tests' nodes (tests/node_processes.py) run this too, on the stand-in embedder."""
     from waitress import serve as run
 
     from web import create_app
 
     app = create_app(config, kb=kb)
-    app.extensions["kreiswissen"].follow()  # a node of a shared catalogue serves once caught up
-    ctx.call_on_close(app.extensions["kreiswissen"].close)
-    app.extensions["kreiswissen"].warm_up()
-    app.extensions["kreiswissen"].writer.start()  # also does the jobs left queued before a restart
-    click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
-    run(app, host=host, port=port, threads=http_threads or config.http_threads)
+    server = app.extensions["kreiswissen"]
+    server.follow()  # a node of a shared catalogue serves once caught up
+    try:
+        server.warm_up()
+        server.writer.start()  # also does the jobs left queued before a restart
+        click.echo(f"Kreiswissen läuft auf http://{host}:{port}/ (Strg+C beendet)")
+        run(app, host=host, port=port, threads=http_threads or config.http_threads)
+    finally:
+        server.close()
