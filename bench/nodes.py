@@ -13,9 +13,10 @@ request by request. Node 1 runs its worker thread (`kb serve --worker`), the oth
 job is queued during these rounds.
 
 Then, with the nodes of the last round still up, the replication delay under ingest:
-``--documents`` uploads (measures of the LocalZero set, each with a word of its own) are queued
-at once and node 1's worker ingests them one by one with the real model. For each document the
-delay runs from its commit as `ready` (the change log's NOTIFY, received here through
+``--documents`` uploads (about 120 words each, real sentences of the LocalZero set and the
+samples mixed as bench/corpus.py does, each with a word of its own) are queued at once and node
+1's worker ingests them one by one with the real model. For each document the delay runs
+from its commit as `ready` (the change log's NOTIFY, received here through
 kb.service.changes.ChangeFeed) to the first search on the last node that finds it (each node
 asked every ``--poll`` seconds for the documents committed and not yet found there).
 
@@ -47,6 +48,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 
+from bench.corpus import passages
 from bench.load import free_port
 from bench.memory import status_megabytes
 from kb.core.access import Viewer
@@ -184,12 +186,11 @@ def throughput_round(nodes: list[Node], key: str, questions: list[str], args: ar
 def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args: argparse.Namespace) -> dict:
     """Delays from a document's commit as ready to its being found on every node, while node 1's
     worker ingests ``args.documents`` uploads queued at once."""
-    measures = BeirSet.read(EVAL / "localzero_measures_de").corpus[: args.documents]
     files = {}
-    for number, (_, title, text) in enumerate(measures):
+    for number, text in enumerate(passages(args.documents, seed=14)):
         word = "kennwort" + "".join("bcdfghklmn"[int(d)] for d in f"{number:03d}")
         path = folder / f"massnahme-{number:03d}.md"
-        path.write_text(f"# {title}\n\n{text}\n\nKennwort: {word}\n", encoding="utf-8")
+        path.write_text(f"# Maßnahme {word}\n\n{text}\n\nKennwort: {word}\n", encoding="utf-8")
         files[path.name] = (path, word)
 
     ready_at: dict[str, float] = {}  # file name -> when its commit as ready was announced
@@ -305,7 +306,7 @@ def main() -> None:
                 for count in counts:
                     started = [nodes[i].start() for i in range(count)]
                     health = nodes[0].health(key)
-                    result["corpus"] = {k: health.get(k) for k in ("documents", "passages", "changes")}
+                    result["corpus"] = {k: health.get(k) for k in ("documents", "passages")}
                     measured = throughput_round(nodes[:count], key, questions, args)
                     measured["start_seconds"] = [round(s, 1) for s in started]
                     single = result["rounds"][0]["req_per_s"] if result["rounds"] else measured["req_per_s"]
