@@ -18,7 +18,8 @@ samples mixed as bench/corpus.py does, each with a word of its own) are queued a
 1's worker ingests them one by one with the real model. For each document the delay runs
 from its commit as `ready` (the change log's NOTIFY, received here through
 kb.service.changes.ChangeFeed) to the first search on the last node that finds it (each node
-asked every ``--poll`` seconds for the documents committed and not yet found there).
+asked every ``--poll`` seconds, in keyword mode, for the documents committed and not yet found
+there).
 
 At most three processes load the model (the corpus child ends before the nodes start). Prints
 JSON; this machine has 2 cores, so the ratio to N=1 of the same run is what the figures say, and
@@ -119,7 +120,9 @@ class Node:
             return json.load(response)
 
     def file_names(self, query: str, key: str) -> set[str]:
-        url = f"{self.base}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 5})
+        """The files of the keyword hits for ``query``: a document's own word finds it there
+        exactly (in hybrid mode the model's neighbours of a made-up word can push it down)."""
+        url = f"{self.base}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 10, "mode": "keyword"})
         request = urllib.request.Request(url, headers={"Authorization": f"Bearer {key}"})
         with urllib.request.urlopen(request, timeout=30) as response:
             return {hit["file_name"] for hit in json.load(response)["hits"]}
@@ -195,6 +198,7 @@ def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args:
 
     ready_at: dict[str, float] = {}  # file name -> when its commit as ready was announced
     found_at: dict[str, dict[int, float]] = {name: {} for name in files}
+    poll_errors: list[str] = []
     lock, stop = threading.Lock(), threading.Event()
     feed = ChangeFeed(url, after=_last_change(url))
 
@@ -218,8 +222,9 @@ def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args:
                     if name in node.file_names(files[name][1], key):
                         with lock:
                             found_at[name][node.number] = time.monotonic()
-                except OSError:
-                    pass  # asked again at the next poll
+                except OSError as error:  # asked again at the next poll
+                    with lock:
+                        poll_errors.append(f"{type(error).__name__}: {str(error)[:60]}")
             time.sleep(args.poll)
 
     threads = [threading.Thread(target=follow_commits), *(threading.Thread(target=poll, args=(n,)) for n in nodes)]
@@ -229,19 +234,21 @@ def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args:
     owner = Viewer("user:bench", writes=True)
     metadata = Metadata(visibility="public", county="Landkreis Uckermark")
     started, load_before = time.monotonic(), os.getloadavg()[0]
-    for name, (path, _) in files.items():
-        queue.submit_upload(owner, [(JobFile(name, "md", f"upload:{name}", metadata), path)])
-    deadline = started + args.documents * 60
-    while time.monotonic() < deadline:
-        with lock:
-            if all(len(found_at[name]) == len(nodes) for name in files):
-                break
-        time.sleep(0.2)
-    stop.set()
-    for thread in threads:
-        thread.join()
-    feed.close()
-    queue.close()
+    try:
+        for name, (path, _) in files.items():
+            queue.submit_upload(owner, [(JobFile(name, "md", f"upload:{name}", metadata), path)])
+        deadline = started + args.documents * 60
+        while time.monotonic() < deadline:
+            with lock:
+                if all(len(found_at[name]) == len(nodes) for name in files):
+                    break
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        feed.close()
+        queue.close()
 
     delays = [max(found_at[name].values()) - ready_at[name] for name in files if len(found_at[name]) == len(nodes)]
     seconds = np.asarray(delays)
@@ -255,6 +262,8 @@ def replication_round(nodes: list[Node], url: str, key: str, folder: Path, args:
         "delay_p95_s": round(float(np.percentile(seconds, 95)), 3) if delays else None,
         "delay_max_s": round(float(seconds.max()), 3) if delays else None,
         "poll_interval_s": args.poll,
+        "poll_errors": len(poll_errors),
+        "poll_error_kinds": sorted(set(poll_errors))[:3],
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
