@@ -50,7 +50,7 @@ import numpy as np
 import psycopg
 
 from bench.corpus import passages
-from bench.load import free_port
+from bench.load import cpu_seconds, free_port
 from bench.memory import status_megabytes
 from kb.core.access import Viewer
 from kb.core.documents import Metadata
@@ -171,7 +171,9 @@ def run_clients(
 def throughput_round(nodes: list[Node], key: str, questions: list[str], args: argparse.Namespace) -> dict:
     run_clients(nodes, key, questions[-200:], args.clients, args.warmup)  # not counted; other questions
     load_before, cpu_before = os.getloadavg()[0], time.process_time()
+    nodes_before = [cpu_seconds(node.process.pid) for node in nodes]
     latencies, errors = run_clients(nodes, key, questions, args.clients, args.seconds)
+    nodes_used = [cpu_seconds(node.process.pid) - before for node, before in zip(nodes, nodes_before, strict=True)]
     ms = np.asarray(latencies) * 1000
     return {
         "nodes": len(nodes),
@@ -180,6 +182,7 @@ def throughput_round(nodes: list[Node], key: str, questions: list[str], args: ar
         **{f"p{q}_ms": round(float(np.percentile(ms, q)), 1) if len(ms) else None for q in (50, 95, 99)},
         "errors": len(errors),
         "error_kinds": sorted(set(errors))[:3],
+        "node_cpu_percent": [round(100 * used / args.seconds) for used in nodes_used],
         "client_cpu_ms_per_request": round((time.process_time() - cpu_before) / max(len(latencies), 1) * 1000, 1),
         "node_peak_rss_mb": [round(status_megabytes("VmHWM", node.process.pid)) for node in nodes],
         "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
