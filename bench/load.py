@@ -17,7 +17,11 @@ those vectors), every document public, and every passage marked as compared for 
 (with no signature, as a passage too short to compare), so the server does not sign N passages at
 its start.
 
-    .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--distinct] [--data-dir DIR [--prepare 100000]]
+``--processes N`` runs `kb serve --processes N` (N processes sharing the port). Every run first
+sends ``--warmup`` seconds of the same load, unmeasured, so every process has loaded its model.
+
+    .venv/bin/python -m bench.load [--clients 32] [--seconds 60] [--distinct] [--processes 2]
+        [--data-dir DIR [--prepare 100000]]
 """
 
 from __future__ import annotations
@@ -78,12 +82,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, threads: int | None) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, threads: int | None, processes: int = 1) -> subprocess.Popen:
     kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
     # all clients share 127.0.0.1: lift the per-address API limit, which would otherwise answer 429
     environment = os.environ | {"KB_API_RATE_LIMIT": "1000000 per minute", "HF_HUB_OFFLINE": "1"}
     server = subprocess.Popen(  # waitress logs a line per queued request under load: keep it quiet
-        [*kb, "serve", "--port", str(port), *(["--http-threads", str(threads)] if threads else [])],
+        [*kb, "serve", "--port", str(port), "--processes", str(processes)]
+        + (["--http-threads", str(threads)] if threads else []),
         cwd=ROOT,
         env=environment,
         stdout=subprocess.DEVNULL,
@@ -141,6 +146,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--max-requests", type=int, default=100_000)
     parser.add_argument("--server-threads", type=int, help="kb serve --http-threads (default: its own)")
+    parser.add_argument("--processes", type=int, default=1, help="kb serve --processes (sharing its port)")
+    parser.add_argument("--warmup", type=float, default=10, help="seconds of load before the measured run")
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--distinct", action="store_true", help="a new query for every request")
     parser.add_argument("--prepare", type=int, metavar="N", help="build --data-dir with N public passages first")
@@ -156,13 +163,17 @@ def main() -> None:
             kb = [sys.executable, "-m", "kb.main", "--data-dir", str(data_dir)]
             subprocess.run([*kb, "ingest", str(ROOT / "samples")], check=True, cwd=ROOT, capture_output=True)
         port = free_port()
-        server = start_server(data_dir, port, args.server_threads)
+        server = start_server(data_dir, port, args.server_threads, args.processes)
         try:
-            load_before, server_cpu, own_cpu = os.getloadavg()[0], cpu_seconds(server.pid), time.process_time()
+            processes = [server.pid, *children(server.pid)]
+            run_clients(port, args.clients, args.warmup, args.max_requests, args.distinct, seed=1)  # every process up
+            load_before, own_cpu = os.getloadavg()[0], time.process_time()
+            server_cpu = sum(cpu_seconds(pid) for pid in processes)
             latencies, errors = run_clients(port, args.clients, args.seconds, args.max_requests, args.distinct)
-            server_cpu, own_cpu = cpu_seconds(server.pid) - server_cpu, time.process_time() - own_cpu
+            server_cpu = sum(cpu_seconds(pid) for pid in processes) - server_cpu
+            own_cpu = time.process_time() - own_cpu
             load_after = os.getloadavg()[0]
-            peak_mb = status_megabytes("VmHWM", server.pid)  # the server's peak so far
+            peak_mb = sum(status_megabytes("VmHWM", pid) for pid in processes)  # their peaks so far
         finally:
             server.terminate()
             server.wait(30)
@@ -171,7 +182,10 @@ def main() -> None:
     ms = np.asarray(latencies) * 1000
     queries = "every query new" if args.distinct else f"{len(QUERIES)} questions repeated"
     threads = args.server_threads or "as configured"
-    print(f"clients {args.clients}, {args.seconds:.0f} s, server threads {threads}, hybrid, {queries}")
+    print(
+        f"clients {args.clients}, {args.seconds:.0f} s, {args.processes} server process(es), "
+        f"server threads {threads}, hybrid, {queries}"
+    )
     print(f"{'requests':<22} {total:>10}")
     print(f"{'throughput (req/s)':<22} {len(latencies) / args.seconds:>10.1f}")
     for q in (50, 95, 99):
@@ -188,14 +202,26 @@ def main() -> None:
         print(f"  {count} × {message}")
 
 
+def children(parent: int) -> list[int]:
+    """The processes whose parent is ``parent`` (Linux)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+        except (OSError, ValueError):  # gone meanwhile
+            continue
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
-    """User and system CPU time of process ``pid`` and its children so far (Linux)."""
+    """User and system CPU time of process ``pid`` and its finished children so far (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 
 def run_clients(
-    port: int, clients: int, seconds: float, max_requests: int, distinct: bool
+    port: int, clients: int, seconds: float, max_requests: int, distinct: bool, seed: int = 0
 ) -> tuple[list[float], list[str]]:
     deadline = time.monotonic() + seconds
     budget = itertools.count()
@@ -205,7 +231,7 @@ def run_clients(
 
     def client(number: int) -> None:
         mine = QUERIES[number % len(QUERIES) :] + QUERIES[: number % len(QUERIES)]
-        for query in distinct_queries(number) if distinct else itertools.cycle(mine):
+        for query in distinct_queries(number + seed * clients) if distinct else itertools.cycle(mine):
             if time.monotonic() >= deadline or next(budget) >= max_requests:
                 return
             url = f"http://127.0.0.1:{port}/api/v1/search?" + urllib.parse.urlencode({"q": query, "limit": 10})

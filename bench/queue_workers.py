@@ -4,9 +4,9 @@ Starts the tests' own PostgreSQL server (tests/postgres.py), queues ``--jobs`` u
 one-page scan (OCR with one Tesseract thread per worker, the stand-in embedder: at most one real
 model may load at a time on this machine, and OCR is the heavier part of a scan's ingest anyway),
 starts the workers first and times from the first submission to the last job done. Three setups:
-one worker; two workers sharing one data directory (one machine: the data directory's write lock
-lets one of them save at a time); two workers with a data directory each (as on two machines,
-whose local indexes a search node keeps in step from the catalogue). Medians of ``--runs``.
+one worker; two workers sharing one data directory (one machine); two workers with a data
+directory each (as on two machines, whose local indexes a search node keeps in step from the
+catalogue). In both, the database's advisory write lock lets one of them save at a time. Medians of ``--runs``.
 
     .venv/bin/python bench/queue_workers.py [--jobs 12] [--runs 3]
 """

@@ -175,9 +175,9 @@ def show(ctx: click.Context, document: str, show_passages: bool, as_json: bool) 
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for key, value in data.items():
-        if key != "passages":
+        if key != "passages" or not show_passages:  # the count, or the passages themselves below
             click.echo(f"{key}: {value}")
-    for p in data.get("passages", []):
+    for p in data["passages"] if show_passages else []:
         pages = p["page_start"] if p["page_start"] == p["page_end"] else f"{p['page_start']}–{p['page_end']}"
         click.echo(f"\n[{p['ordinal']}] S. {pages} · {' › '.join(p['heading_path'])}\n{p['text']}")
         if p["near_duplicates"]:

@@ -1,7 +1,7 @@
 """A search node as a process of its own, on the stand-in embedder (one real model at most).
 
 ``python -m tests.node_processes serve DATA_DIR PORT`` runs what ``kb serve --port PORT`` runs
-(web/commands.py ``run_node``: waitress, the node following the catalogue, its worker thread if
+(web/commands.py ``run_server``: waitress, the node following the catalogue, its worker thread if
 ``KB_SERVE_WORKER``), with ``KB_DATABASE_URL`` and the other ``KB_*`` settings from the environment.
 """
 
@@ -11,14 +11,13 @@ import sys
 from pathlib import Path
 
 from kb.core.config import Config
-from kb.service import KnowledgeBase
 from tests.fakes import HashingEmbedder
-from web.commands import run_node
+from web.commands import run_server
 
 
 def serve(data_dir: Path, port: int) -> None:
     config = Config.from_env(data_dir=data_dir).resolved()
-    run_node(config, KnowledgeBase(config, embedder=HashingEmbedder()), host="127.0.0.1", port=port)
+    run_server(config, config.http_threads, embedder=HashingEmbedder(), host="127.0.0.1", port=port)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,9 @@
 
 ``python -m tests.queue_processes worker DATA_DIR [--until-idle]`` runs what ``kb worker`` runs;
 ``python -m tests.queue_processes upload DATA_DIR KEY FILE`` is a second node: its own Flask app
-takes an upload through the API (its worker off) and prints the job's JSON. Both read
-``KB_DATABASE_URL`` and the other ``KB_*`` settings from the environment.
+takes an upload through the API (its worker off) and prints the job's JSON;
+``python -m tests.queue_processes hold DATA_DIR`` starts a write, says so and stays in it until
+killed. All read ``KB_DATABASE_URL`` and the other ``KB_*`` settings from the environment.
 """
 
 from __future__ import annotations
@@ -42,9 +43,21 @@ def upload(data_dir: Path, key: str, file: Path) -> None:
     print(json.dumps(answer | {"job": response.get_json()}), flush=True)
 
 
+def hold(data_dir: Path) -> None:
+    kb = KnowledgeBase(Config.from_env(data_dir=data_dir), embedder=HashingEmbedder())
+
+    def writing(done: int, total: int) -> None:
+        print("writing", flush=True)
+        signal.pause()  # inside the write, holding its lock, until killed
+
+    kb.add_texts([("gehalten", "Gehalten", "Ein Schreibvorgang, der nicht endet.")], writing)
+
+
 if __name__ == "__main__":
     command, data = sys.argv[1], Path(sys.argv[2])
     if command == "worker":
         worker(data, until_idle="--until-idle" in sys.argv)
+    elif command == "hold":
+        hold(data)
     else:
         upload(data, sys.argv[3], Path(sys.argv[4]))

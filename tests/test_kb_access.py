@@ -92,7 +92,8 @@ def test_accounts_and_keys_get_county_role_level_and_limit(run):
 def _downgrade(data) -> None:
     """Turn a data directory into one written before visibility levels (schema 3, a keyword index of
     the earlier engine, Whoosh) and before page marks, the Merkliste, the network directory, the gap
-    log, saved searches, near-duplicates, server-side sessions, the job queue and the shared tables."""
+    log, saved searches, near-duplicates, server-side sessions, the job queue and the shared-catalogue
+    tables (passage vectors, originals, settings)."""
     with sqlite3.connect(data / "catalogue.sqlite3") as db:
         for table, column in (
             ("documents", "visibility"),

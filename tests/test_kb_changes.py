@@ -4,6 +4,7 @@ commit order, and a follower gets each change once, in order, woken by the commi
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -25,6 +26,11 @@ def add(catalogue: Catalogue, key: str, status: str = "ready") -> int:
     )
     catalogue.replace_passages(document_id, [PassageDraft(0, "Satz", None, None, (), 0, 4, 1)])
     return document_id
+
+
+def add_committed(catalogue: Catalogue, key: str) -> int:
+    with catalogue.transaction():
+        return add(catalogue, key)
 
 
 def test_every_change_of_a_document_is_logged_with_it_and_read_once_in_order(database):
@@ -92,3 +98,44 @@ def test_concurrent_writers_commit_their_changes_in_number_order(postgres_server
     assert [c.document_id for c in changes] == [1, 2] and changes[0].seq < changes[1].seq
     for opened in (first, second, feed):
         opened.close()
+
+
+@pytest.mark.postgres
+def test_a_follower_outlives_a_postgresql_restart_and_misses_no_change(postgres_server):
+    """A restart cuts the follower's connections: it connects and listens again, and is given the
+    change committed while it was cut off as well as those after, each once."""
+    url = postgres_server.new_database()
+    feed = ChangeFeed(url)
+    writer = Catalogue(url)
+    with writer.transaction():
+        first = add(writer, "a")
+    assert [c.document_id for c in feed.wait(timeout=60)] == [first]
+
+    postgres_server.restart()
+    writer.close()
+    writer = Catalogue(url)
+    with writer.transaction():
+        while_cut_off = add(writer, "b")  # committed while the follower's connections are dead
+    assert [c.document_id for c in feed.wait(timeout=60)] == [while_cut_off]
+
+    assert feed.wait(timeout=0.5) == []  # meanwhile its listening connection found cut, and replaced
+    received: list = []
+    follower = threading.Thread(target=lambda: received.extend(feed.wait(timeout=3600)), daemon=True)
+    follower.start()
+    time.sleep(1)  # let it reach the wait for a notice: only the notice can end it before the hour
+    later = add_committed(writer, "c")
+    follower.join(300)
+    assert [c.document_id for c in received] == [later]
+
+    received.clear()
+    follower = threading.Thread(target=lambda: received.extend(feed.wait(timeout=3600)), daemon=True)
+    follower.start()
+    postgres_server.restart()  # while the follower waits
+    writer.close()
+    writer = Catalogue(url)
+    last = add_committed(writer, "d")
+    follower.join(300)
+    assert [c.document_id for c in received] == [last]
+    assert feed.pending() == []
+    writer.close()
+    feed.close()

@@ -101,6 +101,10 @@ def test_a_lagging_node_never_shows_what_the_catalogue_no_longer_allows(tmp_path
         assert "wald.md" not in found_documents(reader, "Kohlenstoff", mode=mode), mode
     assert reader.search("Kohlenstoff", mode="keyword").candidates == 1  # nor counted: moor.md alone
 
+    add_note(writer, "see.md", "# Seen\n\nUferschutz an den Seen bindet Kohlenstoff.")
+    [new] = writer.passages(writer.find_document("see.md").id)
+    assert reader.similar(new.id) == []  # not in this node's indexes yet: nothing to compare with, no error
+
 
 def test_a_server_node_follows_changes_in_a_thread_and_a_returning_node_catches_up(tmp_path, shared_url, fake_embedder):
     writer = node(tmp_path, "a", shared_url, fake_embedder)

@@ -8,7 +8,9 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from kb.core.embedding import Embedder
 from kb.service import KnowledgeBase
 from kb.service.accounts import Accounts
 from kb.service.jobs import DONE, FAILED, MAX_ATTEMPTS, QUEUED, RUNNING, Job, JobFile, JobQueue
+from kb.service.writer import Worker
 from tests.conftest import make_app, make_config
 from tests.scangen import image_pdf, sample_paragraphs, scanned, typeset_page
 
@@ -92,6 +95,93 @@ def test_a_job_whose_workers_keep_dying_is_given_up(database):
     assert queue.claim("worker-last", lease_seconds=60) is None
     given_up = queue.get(job.id, ANNA)
     assert given_up.status == FAILED and f"{MAX_ATTEMPTS}-mal abgebrochen" in given_up.error
+    queue.close()
+
+
+def test_an_idle_worker_is_woken_when_a_job_comes_in(database_url, tmp_path: Path, fake_embedder):
+    """Not by polling: its safety poll is an hour here. PostgreSQL: another node's job sends a
+    notice; SQLite (one machine): the process that submits wakes its own worker."""
+    config = make_config(tmp_path / "data", database_url=database_url)
+    worker, other_node = Worker(config, fake_embedder, idle_poll=3600), JobQueue(config.database)
+    assert not worker.wait_for_work(0.2)  # nothing came
+    job = other_node.submit("delete", ANNA, {"document_id": 7})
+    if not database_url:
+        threading.Thread(target=worker.wake).start()  # what Writer does after submitting
+    assert worker.wait_for_work(3600)
+    assert worker.run_one() and other_node.job(job.id).status == FAILED  # there is no document 7
+    worker.close()
+    other_node.close()
+
+
+def test_jobs_finished_longer_ago_than_the_retention_are_purged(database_url, tmp_path: Path, fake_embedder):
+    config = make_config(tmp_path / "data", database_url=database_url, jobs_retention_days=30)
+    queue = JobQueue(config.database)
+    old_done, old_failed, recent, queued = (queue.submit("delete", ANNA, {"document_id": n}) for n in range(4))
+    for job, error in ((old_done, None), (old_failed, "Kein Dokument"), (recent, None)):
+        claim = queue.claim("worker-1", lease_seconds=60)
+        assert claim.job.id == job.id and queue.finish(claim, error)
+    queue._db.execute(  # as if they had finished 31 days ago
+        "UPDATE jobs SET finished_at = ? WHERE id IN (?, ?)",
+        ((datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="seconds"), old_done.id, old_failed.id),
+    )
+    running = queue.claim("worker-2", lease_seconds=60)
+    assert running.job.id == queued.id
+    worker = Worker(config, fake_embedder)
+    assert worker.run(until_idle=True) == 0  # nothing to do, so it tidies up
+    assert queue.job(old_done.id) is None and queue.job(old_failed.id) is None
+    assert [queue.job(job.id).status for job in (recent, queued)] == [DONE, RUNNING]
+    assert queue.purge(30) == 0
+    worker.close()
+    queue.close()
+
+
+def test_a_deletion_taken_over_after_its_first_worker_deleted_the_document_is_done(
+    database_url, tmp_path: Path, fake_embedder
+):
+    config = make_config(tmp_path / "data", database_url=database_url, ocr=False)
+    kb = KnowledgeBase(config, embedder=fake_embedder)
+    document_id = kb.ingest([note(tmp_path / "notes", 1)]).files[0].document_id
+    queue = JobQueue(config.database)
+    job = queue.submit("delete", ANNA, {"document_id": document_id})
+    assert queue.claim("worker-1", lease_seconds=0).job.id == job.id
+    kb.remove(document_id)  # the first worker deleted it, then died before it could say so
+    time.sleep(0.01)
+    worker = Worker(config, fake_embedder)
+    assert worker.run(until_idle=True) == 1
+    taken_over = queue.job(job.id)
+    assert (taken_over.status, taken_over.error) == (DONE, None)
+    again = queue.submit("delete", ANNA, {"document_id": document_id})  # a first attempt: truly not there
+    assert worker.run(until_idle=True) == 1
+    assert queue.job(again.id).status == FAILED and str(document_id) in queue.job(again.id).error
+    worker.close()
+    queue.close()
+    kb.close()
+
+
+def test_the_staged_files_of_an_upload_job_that_failed_are_removed(tmp_path: Path, fake_embedder):
+    """SQLite keeps uploads as staged copies in the data directory: a job that fails before it
+    reaches some of its files, or is given up, leaves none of them behind."""
+    config = make_config(tmp_path / "data", ocr=False)
+    queue = JobQueue(config.database)
+    staged = [note(config.uploads_dir / f"upload-{number}", number) for number in range(3)]
+    job = queue.submit_upload(
+        ANNA, [(JobFile(path.name, "md", f"upload:{path.stem}", PUBLIC_METADATA), path) for path in staged]
+    )
+    staged[1].unlink()  # lost: the job fails at its second file
+    worker = Worker(config, fake_embedder)
+    assert worker.run(until_idle=True) == 1
+    failed = queue.job(job.id)
+    assert failed.status == FAILED and "nicht mehr vorhanden" in failed.error
+    assert [r.outcome for r in failed.results] == ["added"]
+    assert not any(path.parent.exists() for path in staged)  # the third, never reached, is gone too
+
+    given_up = upload_job(queue, note(config.uploads_dir / "upload-9", 9))
+    for attempt in range(MAX_ATTEMPTS):
+        assert queue.claim(f"dying-{attempt}", lease_seconds=0) is not None
+        time.sleep(0.01)
+    assert queue.claim("worker-last", lease_seconds=60) is None
+    assert queue.job(given_up.id).status == FAILED and not (config.uploads_dir / "upload-9").exists()
+    worker.close()
     queue.close()
 
 

@@ -6,10 +6,6 @@ waitress.
 
 from __future__ import annotations
 
-import os
-import secrets
-from pathlib import Path
-
 from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_cors import CORS
@@ -19,6 +15,7 @@ from werkzeug.wrappers import Response
 from kb.core.config import Config
 from kb.service import KnowledgeBase
 from kb.service.server import KnowledgeServer
+from kb.service.settings import session_secret
 from web.extensions import csrf, rate_limits
 from web.highlight import marked
 
@@ -29,7 +26,7 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     config = (config or Config.from_env()).resolved()
     app = Flask(__name__)
     app.config.update(
-        SECRET_KEY=_secret_key(config),
+        SECRET_KEY=session_secret(config),
         MAX_CONTENT_LENGTH=config.max_upload_mb * 1_000_000 * _UPLOAD_FILES_PER_REQUEST,
         MAX_FORM_MEMORY_SIZE=1_000_000,
         SESSION_COOKIE_HTTPONLY=True,
@@ -90,16 +87,3 @@ def _security_headers(response: Response) -> Response:
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
-
-
-def _secret_key(config: Config) -> str:
-    """KB_SECRET_KEY, else a random key kept (mode 0600) in the data directory, never in the repo."""
-    if config.secret_key:
-        return config.secret_key
-    path: Path = config.secret_key_path
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_hex(32))
-    return path.read_text().strip()

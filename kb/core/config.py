@@ -25,8 +25,10 @@ class Config:
     threads: int = 2  # torch threads for embedding
     flush_seconds: int = 30  # ingest saves the indexes (and marks documents ready) at least this often
     ann_threshold: int = 50_000  # above this many passages, dense search is approximate (IVF; recall@10 0.984 at 100k)
+    serve_processes: int = 1  # `kb serve` processes sharing the port (one per core uses them all)
     serve_worker: bool = True  # `kb serve` does upload jobs itself; false: `kb worker` processes do them
     job_lease_seconds: int = 60  # a job whose worker stopped renewing this long is taken over by another
+    jobs_retention_days: int = 30  # finished jobs (and their results) are kept this long, then purged
     readers: int = 16  # searches the web server runs at once (they share one index and batch their queries)
     http_threads: int = 16  # requests `kb serve` (waitress) handles at once
     secret_key: str = field(default="", repr=False)  # signs sessions; empty: a random key kept in the data dir

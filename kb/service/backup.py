@@ -60,6 +60,11 @@ def restore(config: Config, source: Path, *, replace: bool = False) -> Path | No
     Refuses to overwrite a knowledge base unless ``replace``; the previous data directory is kept
     beside it (``<data dir>.before-restore``) rather than deleted.
     """
+    if config.database_url:
+        raise KbError(
+            "Der Katalog liegt in PostgreSQL (KB_DATABASE_URL): dort stellt ihn pg_restore wieder her, "
+            "nicht kb restore; danach baut kb reindex die Indizes dieses Rechners neu."
+        )
     if not source.is_file():
         raise KbError(f"{source}: Die Sicherung gibt es nicht.")
     data_dir = config.data_dir

@@ -46,6 +46,11 @@ class Catalogue:
     def close(self) -> None:
         self._db.close()
 
+    @property
+    def shared(self) -> bool:
+        """Whether this is a shared catalogue (PostgreSQL), which holds the originals' bytes too."""
+        return self._db.dialect == POSTGRESQL
+
     def data_version(self) -> int:
         """Changes whenever another connection has committed (see :meth:`Database.data_version`)."""
         return self._db.data_version()
@@ -328,6 +333,21 @@ class Catalogue:
             "SELECT p.id, d.source_key FROM passages p JOIN documents d ON d.id = p.document_id", named=False
         )
         return {row[0]: row[1] for row in rows}
+
+    # kept originals: a shared catalogue holds their bytes (kb/service/originals.py)
+
+    def keep_original(self, digest: str, path: Path) -> None:
+        """Store the bytes of ``path`` under its content hash, unless they are stored already."""
+        if self._db.scalar("SELECT 1 FROM originals WHERE digest = ?", (digest,)) is None:
+            self._db.execute(
+                "INSERT INTO originals (digest, content) VALUES (?, ?) ON CONFLICT (digest) DO NOTHING",
+                (digest, path.read_bytes()),
+            )
+
+    def original(self, digest: str) -> bytes | None:
+        """The stored bytes of the original with content hash ``digest``, if any."""
+        content = self._db.scalar("SELECT content FROM originals WHERE digest = ?", (digest,))
+        return None if content is None else bytes(content)
 
     # near-duplicate signatures and groups (kb/service/duplicates.py)
 

@@ -6,7 +6,8 @@ before it numbers its change and holds it until it commits, so numbers are commi
 follower that has seen change n and reads "after n" can never later find a smaller number
 committed behind it. The commit also sends ``NOTIFY kb_changes``, which wakes followers at once;
 on SQLite, where one writer at a time is the rule anyway, followers look again every
-``poll`` seconds.
+``poll`` seconds. A follower outlives a restart of PostgreSQL: it connects again, listens again
+and reads again after the last change it was given, so none committed meanwhile is missed.
 """
 
 from __future__ import annotations
@@ -31,12 +32,10 @@ class ChangeFeed:
 
     def __init__(self, location: str | Path, after: int = 0, poll: float = 0.5) -> None:
         self._db = Database(location)
+        self._location = location
         self.position = after
         self._poll = poll
-        self._listener: Database | None = None
-        if self._db.dialect == POSTGRESQL:
-            self._listener = Database(location, migrate=False)
-            self._listener.listen(CHANGES_CHANNEL)  # before the first read: no notice falls in between
+        self._listener: Database | None = None  # PostgreSQL: opened by the first wait()
 
     def close(self) -> None:
         if self._listener is not None:
@@ -57,12 +56,26 @@ class ChangeFeed:
     def wait(self, timeout: float) -> list[Change]:
         """The next changes, waiting up to ``timeout`` seconds for one; [] if none came."""
         deadline = time.monotonic() + timeout
+        if self._listener is None and self._db.dialect == POSTGRESQL:
+            self._listener = Database(self._location, migrate=False)
+            self._listener.listen(CHANGES_CHANNEL)  # before the read below: no notice falls in between
         while True:
-            found = self.pending()
-            left = deadline - time.monotonic()
-            if found or left <= 0:
-                return found
-            if self._listener is not None:
-                self._listener.notified(left)
-            else:
+            try:
+                found = self.pending()
+                left = deadline - time.monotonic()
+                if found or left <= 0:
+                    return found
+                if self._listener is not None:
+                    self._listener.notified(left)  # also True after a lost connection: read again
+                else:
+                    time.sleep(min(self._poll, left))
+            except Exception:
+                if not self._connection_lost():
+                    raise
+                left = deadline - time.monotonic()  # the server restarting: connect again shortly
+                if left <= 0:
+                    return []
                 time.sleep(min(self._poll, left))
+
+    def _connection_lost(self) -> bool:
+        return self._db.connection_lost() or (self._listener is not None and self._listener.connection_lost())

@@ -78,6 +78,7 @@ class Database:
         self._driver = self._connection.connection.driver_connection  # sqlite3 or psycopg, autocommit
         self._lock = threading.RLock()
         self._in_transaction = False
+        self._channels: list[str] = []  # listened to: listened to again on a new connection
         if self.dialect == SQLITE:
             self._use_wal()
             self.execute("PRAGMA foreign_keys=ON")
@@ -130,17 +131,23 @@ class Database:
         row = self.execute(sql, args).fetchone()
         return None if row is None else row[0]
 
-    def _broken(self) -> bool:
+    def connection_lost(self) -> bool:
+        """Whether the connection was found cut (PostgreSQL restarted, the network dropped it):
+        the next statement outside a transaction connects anew."""
         return self.dialect == POSTGRESQL and self._driver.closed
 
-    def _reconnect_if_broken(self) -> None:
+    def _reconnect_if_broken(self) -> bool:
         """After PostgreSQL restarted (or the network dropped the connection) the statement that
         met it failed; outside a transaction the next one gets a new connection instead of failing
-        for ever. (Channels listened to must be listened to again.)"""
-        if self._broken() and not self._in_transaction:
-            self._connection.invalidate()
-            self._connection = self._engine.connect()
-            self._driver = self._connection.connection.driver_connection
+        for ever, listening again to the channels listened to. Whether it reconnected."""
+        if not self.connection_lost() or self._in_transaction:
+            return False
+        self._connection.invalidate()
+        self._connection = self._engine.connect()
+        self._driver = self._connection.connection.driver_connection
+        for channel in self._channels:
+            self._driver.execute(f"LISTEN {channel}")
+        return True
 
     def _cursor(self) -> Any:
         if self.dialect == SQLITE:
@@ -161,7 +168,7 @@ class Database:
             try:
                 yield self
             except BaseException:
-                if not self._broken():  # a lost connection took its transaction with it
+                if not self.connection_lost():  # a lost connection took its transaction with it
                     self.execute("ROLLBACK")
                 raise
             else:
@@ -179,12 +186,26 @@ class Database:
                 yield self
 
     def listen(self, channel: str) -> None:
-        """PostgreSQL: receive the notices sent on ``channel`` (see :meth:`notified`)."""
+        """PostgreSQL: receive the notices sent on ``channel`` (see :meth:`notified`), also on
+        the new connection after a lost one."""
         self.execute(f"LISTEN {channel}")
+        self._channels.append(channel)
 
     def notified(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a notice on a channel listened to; whether one came."""
-        return any(True for _ in self._driver.notifies(timeout=timeout, stop_after=1))
+        """Wait up to ``timeout`` seconds for a notice on a channel listened to; whether one came.
+
+        Also True when the connection was lost meanwhile or has just been replaced (listening
+        again): notices sent in between are gone, so the caller must look for itself. Raises
+        while the server cannot be reached."""
+        with self._lock:
+            if self._reconnect_if_broken():
+                return True
+        try:
+            return any(True for _ in self._driver.notifies(timeout=timeout, stop_after=1))
+        except Exception:
+            if not self.connection_lost():
+                raise
+            return True
 
     def json_items(self, column: str, alias: str) -> str:
         """A FROM item listing the strings of the JSON array in ``column``, as ``alias.value``."""

@@ -52,11 +52,12 @@ def _jsonl(path: Path) -> list[dict]:
 
 def index_set(beir: BeirSet, config: Config, on_progress: Callable[[str, int, int], None] | None = None):
     """A knowledge base of the set's corpus under ``<data_dir>/eval/<name>-<fingerprint>``,
-    built on first use and reused while the corpus is unchanged."""
+    built on first use and reused while the corpus is unchanged. Its catalogue is always an SQLite
+    file there: a measurement of this machine, never documents of a shared catalogue."""
     from kb.service.knowledge import KnowledgeBase
 
     data_dir = config.resolved().data_dir / "eval" / f"{beir.name}-{beir.fingerprint()}"
-    kb = KnowledgeBase(dataclasses.replace(config, data_dir=data_dir))
+    kb = KnowledgeBase(dataclasses.replace(config, data_dir=data_dir, database_url=""))
     if kb.catalogue.count_passages() == 0:
         kb.add_texts(beir.corpus, lambda done, total: on_progress and on_progress("index", done, total))
     return kb

@@ -8,7 +8,6 @@ leaves nothing half-ingested in sight.
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -23,9 +22,10 @@ from ingest.text import text_document
 from kb.core.access import COUNTY
 from kb.core.documents import DocumentRecord, LoadedDocument, Metadata, Passage, PassageDraft
 from kb.core.errors import DiskFull, IngestError, KbError
-from kb.core.files import atomic_path, file_sha256, is_disk_full
+from kb.core.files import file_sha256, is_disk_full
 from kb.core.vocabulary import canonical_county
 from kb.service.answering import Embedded, embed_with_units
+from kb.service.originals import keep_original
 from kb.service.vector_rows import encode
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ class Ingestion:
         if existing and existing.content_hash == prepared.digest and existing.status == "ready":
             return _unchanged(prepared.shown, existing)  # another writer stored the same file meanwhile
         loaded = prepared.loaded
-        keep_original(prepared.path, prepared.digest, self.config.originals_dir)
+        keep_original(prepared.path, prepared.digest, self.config, self.kb.catalogue)
         document_id, passages = self.store(
             prepared.source_key,
             prepared.digest,
@@ -408,20 +408,6 @@ def discover(paths: Iterable[Path], is_supported: Callable[[Path], bool], exclud
                     yield child, is_supported(child)
         else:
             yield path, True
-
-
-def original_path(originals: Path, digest: str, file_name: str) -> Path:
-    """Where the original of a file with content hash ``digest`` is kept."""
-    return originals / digest[:2] / f"{digest}{Path(file_name).suffix.lower()}"
-
-
-def keep_original(path: Path, digest: str, originals: Path) -> Path:
-    """Store the file content-addressed (``originals/ab/abcdef….pdf``) so it can be served later."""
-    target = original_path(originals, digest, path.name)
-    if not target.exists():
-        with atomic_path(target) as tmp:
-            shutil.copyfile(path, tmp)
-    return target
 
 
 def describe(loaded: LoadedDocument, given: Metadata, sidecar: Metadata, fallback_title: str) -> Metadata:

@@ -11,7 +11,12 @@ worker names its lease, so a worker that lost its job to another changes nothing
 
 Uploaded files travel with their job: on PostgreSQL as bytes in ``job_files`` (any machine's
 worker reads them through the connection it already has, in the same transaction as the job),
-on SQLite as the path of the staged copy in the data directory (one machine).
+on SQLite as the path of the staged copy in the data directory (one machine), removed when the
+job ends, however it ends.
+
+A new job sends ``NOTIFY kb_jobs`` on PostgreSQL, which wakes idle workers on every machine at
+once. Finished jobs are kept ``KB_JOBS_RETENTION_DAYS`` for their submitters to look up, then
+purged (:meth:`JobQueue.purge`).
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Row
@@ -34,6 +39,7 @@ from kb.service.ingestion import FileResult
 
 QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 MAX_ATTEMPTS = 3  # a job whose worker died this often is given up (it may be what kills them)
+JOBS_CHANNEL = "kb_jobs"  # PostgreSQL NOTIFY channel: a job was submitted
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,7 @@ class Claim:
     job: Job
     payload: dict
     worker: str
+    attempt: int = 1  # 2 and more: a worker before this one claimed the job and stopped renewing
 
 
 class JobQueue(CatalogueStore):
@@ -122,10 +129,15 @@ class JobQueue(CatalogueStore):
         return self.job(self._insert(kind, owner, payload, 1))
 
     def _insert(self, kind: str, owner: Viewer, payload: dict, total: int) -> int:
-        return self._db.scalar(
-            "INSERT INTO jobs (kind, owner, state, payload, total, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-            (kind, owner.id, QUEUED, json.dumps(payload, ensure_ascii=False), total, _now()),
-        )
+        with self._db.atomic():
+            job_id = self._db.scalar(
+                "INSERT INTO jobs (kind, owner, state, payload, total, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
+                (kind, owner.id, QUEUED, json.dumps(payload, ensure_ascii=False), total, _now()),
+            )
+            if self._db.dialect == POSTGRESQL:
+                self._db.execute(f"NOTIFY {JOBS_CHANNEL}")  # sent with the commit: the job is there
+        return job_id
 
     # following
 
@@ -152,6 +164,7 @@ class JobQueue(CatalogueStore):
         """Take the oldest job that is queued or whose lease ran out; None when there is none."""
         skip_locked = " FOR UPDATE SKIP LOCKED" if self._db.dialect == POSTGRESQL else ""
         while True:
+            staged: list[Path] = []
             with self._db.transaction():
                 now = self._clock()
                 row = self._db.execute(
@@ -162,14 +175,23 @@ class JobQueue(CatalogueStore):
                 if row is None:
                     return None
                 if row.attempts >= MAX_ATTEMPTS:
-                    self._end(row.id, FAILED, f"Der Auftrag wurde {row.attempts}-mal abgebrochen und aufgegeben.")
-                    continue
-                self._db.execute(
-                    "UPDATE jobs SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
-                    "started_at = COALESCE(started_at, ?) WHERE id = ?",
-                    (RUNNING, worker, now + lease_seconds, _now(), row.id),
-                )
-            return Claim(_job(row), json.loads(row.payload), worker)
+                    message = f"Der Auftrag wurde {row.attempts}-mal abgebrochen und aufgegeben."
+                    staged = self._end(row.id, FAILED, message)
+                else:
+                    self._db.execute(
+                        "UPDATE jobs SET state = ?, lease_owner = ?, lease_until = ?, attempts = attempts + 1, "
+                        "started_at = COALESCE(started_at, ?) WHERE id = ?",
+                        (RUNNING, worker, now + lease_seconds, _now(), row.id),
+                    )
+            if row.attempts >= MAX_ATTEMPTS:
+                _remove_staged(staged)
+                continue
+            return Claim(_job(row), json.loads(row.payload), worker, row.attempts + 1)
+
+    def seconds_to_next_lease_end(self) -> float | None:
+        """How long until the first lease of a running job runs out (its worker may have died); None without one."""
+        ends = self._db.scalar("SELECT MIN(lease_until) FROM jobs WHERE state = ?", (RUNNING,))
+        return None if ends is None else max(0.0, ends - self._clock())
 
     def renew(self, claim: Claim, lease_seconds: float) -> bool:
         """Extend the lease; False if another worker has taken the job over meanwhile."""
@@ -209,15 +231,37 @@ class JobQueue(CatalogueStore):
             ).fetchone()
             if held is None:
                 return False
-            self._end(claim.job.id, FAILED if error else DONE, error)
+            staged = self._end(claim.job.id, FAILED if error else DONE, error)
+        _remove_staged(staged)
         return True
 
-    def _end(self, job_id: int, state: str, error: str | None) -> None:
+    def purge(self, retention_days: int) -> int:
+        """Forget the jobs finished more than ``retention_days`` ago, with their files; returns how many."""
+        cutoff = (datetime.now(UTC) - timedelta(days=retention_days)).isoformat(timespec="seconds")
+        ended = f"state IN ('{DONE}', '{FAILED}') AND finished_at < ?"
+        with self._db.transaction():
+            staged = self._staged_paths(f"SELECT id FROM jobs WHERE {ended}", (cutoff,))
+            self._db.execute(f"DELETE FROM job_files WHERE job_id IN (SELECT id FROM jobs WHERE {ended})", (cutoff,))
+            purged = self._db.execute(f"DELETE FROM jobs WHERE {ended}", (cutoff,)).rowcount
+        _remove_staged(staged)
+        return purged
+
+    def _end(self, job_id: int, state: str, error: str | None) -> list[Path]:
+        """Mark the job ended and drop its files; returns the staged copies to remove after the commit."""
         self._db.execute(
             "UPDATE jobs SET state = ?, error = ?, progress = NULL, lease_until = NULL, finished_at = ? WHERE id = ?",
             (state, error, _now(), job_id),
         )
+        staged = self._staged_paths("SELECT ?", (job_id,))
         self._db.execute("DELETE FROM job_files WHERE job_id = ?", (job_id,))
+        return staged
+
+    def _staged_paths(self, jobs: str, args: Sequence[object]) -> list[Path]:
+        """The staged copies (SQLite) of the files of the jobs ``jobs`` selects."""
+        rows = self._db.execute(
+            f"SELECT staged_path FROM job_files WHERE staged_path IS NOT NULL AND job_id IN ({jobs})", args
+        )
+        return [Path(row.staged_path) for row in rows]
 
     def _clock(self) -> float:
         """Now, in seconds since the epoch: the database's clock on PostgreSQL, so workers on
@@ -225,6 +269,17 @@ class JobQueue(CatalogueStore):
         if self._db.dialect == POSTGRESQL:
             return float(self._db.scalar("SELECT extract(epoch FROM clock_timestamp())"))
         return time.time()
+
+
+def _remove_staged(paths: Sequence[Path]) -> None:
+    """Remove staged copies of an ended job's files, and each one's private folder once empty.
+    (A worker removes each file it has done; these are the ones a failed job never reached.)"""
+    for path in paths:
+        path.unlink(missing_ok=True)
+        try:
+            path.parent.rmdir()
+        except OSError:
+            pass  # not empty, or gone: not an upload's private folder after all
 
 
 def job_file(payload: dict, position: int) -> JobFile:

@@ -18,6 +18,7 @@ from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
 from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
+from kb.service.database import location
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.follower import Follower, following
 from kb.service.ingestion import (
@@ -27,9 +28,9 @@ from kb.service.ingestion import (
     OcrProgress,
     Prepared,
     Unreadable,
-    original_path,
 )
 from kb.service.locking import writing
+from kb.service.originals import carry_originals, kept_original
 from kb.service.search import Answer, Hit, Searcher, SearchResult
 from kb.service.transfer import TransferReport, copy_vectors, is_shared, transfer
 
@@ -178,9 +179,8 @@ class KnowledgeBase:
         return copies_of(self.catalogue, passage_ids, access)
 
     def original(self, document: DocumentRecord) -> Path | None:
-        """The kept original file of ``document``, if it is stored."""
-        path = original_path(self.config.originals_dir, document.content_hash, document.file_name)
-        return path if path.is_file() else None
+        """The kept original file of ``document``, if it is stored (see :func:`kept_original`)."""
+        return kept_original(document.content_hash, document.file_name, self.config, self.catalogue)
 
     def counts(self) -> tuple[int, int]:
         """(documents, passages) visible to search."""
@@ -324,13 +324,19 @@ class KnowledgeBase:
     @writing
     def transfer(self, target: str | Path) -> TransferReport:
         """Copy the catalogue into the empty database ``target`` and compare both, under the
-        write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`)."""
+        write lock: nothing changes meanwhile (see :mod:`kb.service.transfer`); then the kept
+        originals where the moved catalogue looks for them (its table, or the data directory)."""
         if self.config.shared:
             self.catch_up()  # the data directory's indexes then serve the embedded copy
         report = transfer(self.config.database, target)
-        if report.ok and not self.config.shared and is_shared(target):
-            ready = [p.id for p in self.catalogue.iter_ready_passages()]
-            copy_vectors(self.indexes, ready, target, report)
+        if report.ok:
+            if not self.config.shared and is_shared(target):
+                copy_vectors(self.indexes, [p.id for p in self.catalogue.iter_ready_passages()], target, report)
+            moved = Catalogue(location(target) if isinstance(target, str) else target)
+            try:
+                report.originals = carry_originals(self.catalogue.documents(), self.config, self.catalogue, moved)
+            finally:
+                moved.close()
         return report
 
     @writing

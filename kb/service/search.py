@@ -326,7 +326,10 @@ class Searcher:
         allowed = np.asarray(
             [i for i in self.catalogue.matching_passage_ids(filters) if i not in left_out], dtype=np.int64
         )
-        vector = self.indexes.vectors.vectors([passage_id])[0]
+        try:
+            vector = self.indexes.vectors.vectors([passage_id])[0]
+        except RuntimeError:  # a lagging node has not applied the passage's change yet
+            return []
         found = self.collapse(self.indexes.vectors.search(vector, max(limit * 4, 20), allowed))
         hits = self._hits("", found, found, [])
         copies = copies_of(self.catalogue, [hit.passage.id for hit in hits], filters.access)

@@ -3,10 +3,12 @@ PostgreSQL or back), ids and the counters that keep them from being reused inclu
 sides compared: rows per table and a hash over each table's rows in key order.
 
 The target must be empty: a fresh PostgreSQL database, or an SQLite file that does not exist yet.
-The data directory's originals and indexes stay as they are and fit the copy (the same ids), so
-`kb check` against the target confirms it. A shared (PostgreSQL) target also gets every passage's
-vector and answer units from the data directory's index (:func:`copy_vectors`): its nodes index
-from those; moving back, the data directory's index is brought up to date first.
+The data directory's indexes stay as they are and fit the copy (the same ids), so `kb check`
+against the target confirms it. The kept originals follow the catalogue: into a shared target's
+table, or out of a shared source into the data directory (``KnowledgeBase.transfer``). A shared
+target also gets every passage's vector and answer units from the data directory's index
+(:func:`copy_vectors`): its nodes index from those; moving back, the data directory's index is
+brought up to date first.
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class TransferReport:
     tables: list[TableCopy] = field(default_factory=list)
     vectors: int | None = None  # passage vectors a shared target got from the data directory's index
     missing_vectors: int = 0  # ready passages the index had no vector for
+    originals: int | None = None  # kept originals carried to where the target looks for them
 
     @property
     def ok(self) -> bool:
@@ -75,6 +78,8 @@ class TransferReport:
             lines.append(f"passage_vectors: {self.vectors} Zeilen aus dem Index dieses Datenverzeichnisses")
         if self.missing_vectors:
             lines.append(f"{self.missing_vectors} Passagen ohne Vektor im Index: `kb reindex`, dann neu umziehen")
+        if self.originals is not None:
+            lines.append(f"Originaldateien: {self.originals} mitgenommen")
         return lines
 
 

@@ -7,6 +7,12 @@ connection and indexes). Readers pick the saved indexes up via ``KnowledgeBase.r
 
 API and staff area submit the same jobs and wait the same way (:meth:`Writer.settle`): a job
 that has not finished in time is reported as still queued or running, never as done.
+
+An idle worker sleeps until a job may be waiting: woken by the notice a new job sends on
+PostgreSQL (from any node), by its own process submitting one (:meth:`Worker.wake`), or after
+``IDLE_POLL_SECONDS`` (sooner when a running job's lease runs out: its worker may have died), the
+safety net for missed notices and jobs of other processes on SQLite. While idle it
+purges the jobs finished longer ago than ``KB_JOBS_RETENTION_DAYS``, once an hour.
 """
 
 from __future__ import annotations
@@ -26,15 +32,18 @@ from kb.core.access import Viewer
 from kb.core.config import Config
 from kb.core.documents import DocumentRecord, Metadata
 from kb.core.embedding import Embedder
-from kb.core.errors import KbError
+from kb.core.errors import DocumentNotFound, KbError
+from kb.service.database import Database
 from kb.service.ingestion import FileResult
-from kb.service.jobs import DONE, FAILED, QUEUED, RUNNING, Claim, Job, JobFile, JobQueue, job_file
+from kb.service.jobs import DONE, FAILED, JOBS_CHANNEL, QUEUED, RUNNING, Claim, Job, JobFile, JobQueue, job_file
 from kb.service.knowledge import KnowledgeBase
 from kb.service.uploads import StagedFile
 
 __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "Worker", "Writer"]
 
-POLL_SECONDS = 1.0  # how often an idle worker looks for jobs other nodes submitted
+IDLE_POLL_SECONDS = 30.0  # an idle worker looks for jobs anyway this often (leases run out, missed notices)
+PURGE_SECONDS = 3600.0  # how often an idle worker purges old finished jobs
+_WAKE_CHECK_SECONDS = 0.5  # PostgreSQL: how often a worker waiting for a notice checks for stop and wake
 _log = logging.getLogger(__name__)
 
 
@@ -115,14 +124,20 @@ class Writer:
 class Worker:
     """Claims jobs from the queue and does them, one at a time, renewing each job's lease."""
 
-    def __init__(self, config: Config, embedder: Embedder | None = None) -> None:
+    def __init__(self, config: Config, embedder: Embedder | None = None, *, idle_poll: float = IDLE_POLL_SECONDS):
         self._config = config
         self._queue = JobQueue(config.database)
         self._kb = KnowledgeBase(config, embedder=embedder)
         self.name = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._idle_poll = idle_poll
         self._wake = threading.Event()
         self._finished = threading.Condition()
         self._stop = threading.Event()
+        self._next_purge = 0.0  # monotonic time of the next purge of old jobs
+        self._listener: Database | None = None
+        if config.shared:  # PostgreSQL: new jobs send a notice
+            self._listener = Database(config.database, migrate=False)
+            self._listener.listen(JOBS_CHANNEL)
 
     def run(self, *, until_idle: bool = False) -> int:
         """Do jobs until :meth:`stop` (or, ``until_idle``, until none is left); returns how many."""
@@ -139,11 +154,56 @@ class Worker:
                 if reachable:  # once per outage, not every second
                     _log.exception("worker %s cannot reach the job queue; trying again", self.name)
                 reachable = False
+            self._purge_now_and_then()
             if until_idle:
                 break
-            self._wake.wait(POLL_SECONDS)
-            self._wake.clear()
+            self.wait_for_work(self._idle_wait())
         return done
+
+    def _idle_wait(self) -> float:
+        """The safety poll, or less when a running job's lease runs out sooner (a worker that died)."""
+        try:
+            lease_end = self._queue.seconds_to_next_lease_end()
+        except Exception:  # the database away: the next poll tries again
+            return self._idle_poll
+        return self._idle_poll if lease_end is None else min(self._idle_poll, lease_end + 0.1)
+
+    def wait_for_work(self, seconds: float) -> bool:
+        """Wait until a job may be waiting, at most ``seconds``: a notice of a new job (PostgreSQL,
+        any node), :meth:`wake` or :meth:`stop` in this process. Whether one of them came."""
+        deadline = time.monotonic() + seconds
+        woken = False
+        while not woken and (left := deadline - time.monotonic()) > 0:
+            if self._listener is None:
+                woken = self._wake.wait(left)
+            else:
+                woken = self._notified(min(left, _WAKE_CHECK_SECONDS)) or self._wake.is_set()
+        self._wake.clear()
+        return woken
+
+    def _notified(self, seconds: float) -> bool:
+        try:
+            return self._listener.notified(seconds)
+        except Exception:  # the database away (a restart): wait, then listen again
+            self._wake.wait(seconds)
+            return False
+
+    def _purge_now_and_then(self) -> None:
+        if time.monotonic() < self._next_purge:
+            return
+        self._next_purge = time.monotonic() + PURGE_SECONDS
+        try:
+            purged = self._queue.purge(self._config.jobs_retention_days)
+        except Exception:  # the database away: the next idle moment after an hour tries again
+            _log.exception("worker %s could not purge old jobs", self.name)
+            return
+        if purged:
+            _log.info(
+                "worker %s purged %d jobs finished over %d days ago",
+                self.name,
+                purged,
+                self._config.jobs_retention_days,
+            )
 
     def run_one(self) -> bool:
         """Claim and do one job; False if none is waiting."""
@@ -174,6 +234,8 @@ class Worker:
     def close(self) -> None:
         self._kb.close()
         self._queue.close()
+        if self._listener is not None:
+            self._listener.close()
 
     def wait_for_finish(self, seconds: float) -> None:
         with self._finished:
@@ -198,13 +260,21 @@ class Worker:
             elif claim.job.kind == "update":
                 self._kb.update_metadata(payload["document_id"], Metadata(**payload["metadata"]))
             else:
-                self._kb.remove(payload["document_id"])
+                self._remove(claim)
             return None
         except KbError as error:
             return str(error)
         except Exception as error:  # the worker must survive a bug in one job
             _log.exception("job %s failed", claim.job.id)
             return f"unerwarteter Fehler: {type(error).__name__}: {error}"
+
+    def _remove(self, claim: Claim) -> None:
+        try:
+            self._kb.remove(claim.payload["document_id"])
+        except DocumentNotFound:
+            if claim.attempt == 1:
+                raise
+            # taken over: the worker before may have deleted it and died before it could say so
 
     def _ingest(self, claim: Claim) -> None:
         results: list[FileResult] = list(claim.job.results)  # a job taken over goes on after its done files
