@@ -243,6 +243,7 @@ def cluster(server, folder: Path, node_count: int) -> Iterator[Cluster]:
         "KB_OCR": "false",
         "KB_FLUSH_SECONDS": "0",
         "KB_READERS": "4",
+        "KB_JOB_LEASE_SECONDS": "10",  # a job whose worker lost it in the restart is taken over soon
         "KB_API_RATE_LIMIT": "1000000 per minute",
         "KB_KEY_RATE_LIMIT": "1000000 per minute",
         "HF_HUB_OFFLINE": "1",
