@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from index.indexes import keyword_entry
 from kb.core.access import ANONYMOUS, COUNTY, NETWORK, PUBLIC, Viewer
 from kb.core.documents import NO_FILTERS, Metadata, SearchFilters
-from kb.service import KnowledgeBase
+from kb.service import KnowledgeBase, follower
 from kb.service.follower import FOLLOWING, Following
 from kb.service.server import KnowledgeServer
 from tests.conftest import SAMPLES, make_config
@@ -145,3 +146,24 @@ def test_a_cache_of_another_catalogue_is_rebuilt(tmp_path, postgres_server, fake
     moved = node(tmp_path, "n", second, fake_embedder)  # the same data directory, now on another database
     assert found_documents(moved, "Kohlenstoff Radwege", mode="keyword") == {"rad.md"}
     assert moved.check().ok
+
+
+def test_a_reader_opened_between_the_keyword_commit_and_the_vector_save_still_answers(
+    tmp_path, shared_url, fake_embedder, monkeypatch
+):
+    """A node applying a change commits its keyword index before it saves the vectors; a reader
+    opened in between finds a passage by its words whose vector it does not hold yet. It used to
+    answer with an error 500 (FAISS: key not found); the passage now waits for the next refresh."""
+    writer = node(tmp_path, "a", shared_url, fake_embedder)
+    add_note(writer, "moor.md", "# Moorschutz\n\nDie Wiedervernässung der Moore bindet Kohlenstoff.")
+    assert found_documents(node(tmp_path, "b", shared_url, fake_embedder), "Moore", mode="keyword")  # cache built
+    add_note(writer, "rad.md", "# Radverkehr\n\nDer Kreis baut Radschnellwege zwischen den Gemeinden.")
+    rad = writer.find_document("rad.md")
+    cache = node(tmp_path, "b", shared_url, fake_embedder)
+    monkeypatch.setattr(follower, "_followed", {cache.config.data_dir.resolve()})  # a follower thread "runs"
+    cache.indexes.keywords.add([keyword_entry(p, rad.id, rad.metadata) for p in writer.passages(rad.id)])
+
+    reader = node(tmp_path, "b", shared_url, fake_embedder)  # opened now: new keywords, old vectors
+    assert found_documents(reader, "Radschnellwege Gemeinden", mode="keyword") == {"rad.md"}
+    assert "rad.md" not in found_documents(reader, "Radschnellwege Gemeinden", mode="hybrid")
+    assert found_documents(reader, "Wiedervernässung Moore", mode="hybrid") >= {"moor.md"}

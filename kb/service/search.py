@@ -204,10 +204,25 @@ class Searcher:
             cosines = dict(dense)
             missing = [i for i, _ in keyword if i not in cosines]
             if missing:  # keyword-only candidates get their exact cosine from the stored vectors
-                cosines.update(zip(missing, (self.indexes.vectors.vectors(missing) @ vector).tolist(), strict=True))
+                cosines.update(self._cosines(missing, vector))
             idf_mass = self.indexes.keywords.idf_mass(query)
             return Rankings(evidence_fusion(keyword, cosines, idf_mass), dense, keyword)
         return Rankings(list(dense or keyword), dense, keyword)
+
+    def _cosines(self, passage_ids: list[int], vector: np.ndarray) -> dict[int, float]:
+        """The cosines of these passages' stored vectors with ``vector``. A passage whose vector
+        this reader does not hold yet is left out: a node applying a change commits the keyword
+        index before it saves the vectors, and a reader opened in between sees the one, not the other."""
+        try:
+            return dict(zip(passage_ids, (self.indexes.vectors.vectors(passage_ids) @ vector).tolist(), strict=True))
+        except RuntimeError:
+            found = {}
+            for item in passage_ids:
+                try:
+                    found[item] = float(self.indexes.vectors.vectors([item])[0] @ vector)
+                except RuntimeError:
+                    continue
+            return found
 
     def _dense(self, vector: np.ndarray, depth: int, filters: SearchFilters) -> list[tuple[int, float]]:
         """The best ``depth`` passages that pass the filters.
