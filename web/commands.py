@@ -8,6 +8,7 @@ import socket
 import click
 
 from kb.core.config import Config
+from kb.core.embedding import Embedder
 from kb.service import KnowledgeBase
 
 
@@ -47,13 +48,14 @@ def serve(
     ctx.exit(run_processes(processes, lambda: run_server(config, threads, sockets=[listening])))
 
 
-def run_server(config: Config, threads: int, **listen: object) -> None:
-    """One server process: catch up (a node of a shared catalogue), warm up, work queued jobs, serve."""
+def run_server(config: Config, threads: int, *, embedder: Embedder | None = None, **listen: object) -> None:
+    """One server process: catch up (a node of a shared catalogue), warm up, work queued jobs, serve.
+    The tests' nodes (tests/node_processes.py) run this too, with the stand-in ``embedder``."""
     from waitress import serve as run
 
     from web import create_app
 
-    kb = KnowledgeBase(config)
+    kb = KnowledgeBase(config, embedder=embedder)
     app = create_app(config, kb=kb)
     server = app.extensions["kreiswissen"]
     try:
