@@ -46,9 +46,11 @@ class IndexSet:
     def vector_path(self) -> Path:
         return self.folder / "vectors.faiss"
 
-    def _manifest_stamp(self) -> int | None:
+    def _manifest_stamp(self) -> str | None:
+        """The manifest as saved last: its text changes with every save (a new ``saved`` token),
+        where its modification time may not (file times tick in jiffies: two quick saves share one)."""
         try:
-            return self.manifest_path.stat().st_mtime_ns
+            return self.manifest_path.read_text("utf-8")
         except FileNotFoundError:
             return None
 

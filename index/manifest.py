@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     passages: int = 0
     updated_at: str = ""
+    saved: str = ""  # new with every save: readers compare it (two saves may share an mtime)
 
     @classmethod
     def read(cls, path: Path) -> Manifest | None:
@@ -27,7 +29,11 @@ class Manifest:
         return cls(**json.loads(path.read_text("utf-8")))
 
     def write(self, path: Path, passages: int) -> None:
-        data = asdict(self) | {"passages": passages, "updated_at": datetime.now(UTC).isoformat(timespec="seconds")}
+        data = asdict(self) | {
+            "passages": passages,
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "saved": secrets.token_hex(8),
+        }
         with atomic_path(path) as tmp:
             tmp.write_text(json.dumps(data, indent=2), "utf-8")
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +23,7 @@ def serve(data_dir: Path, port: int) -> None:
 
 
 if __name__ == "__main__":
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 PID` writes every thread's stack to the log
     command, data, port = sys.argv[1:4]
     if command != "serve":
         raise SystemExit(f"unknown command {command!r}; known: serve")

@@ -54,3 +54,22 @@ def _symlink_to(data: Path, target: str) -> Path:
     staged = data / "index.link-new"
     os.symlink(target, staged)
     return staged
+
+
+def test_a_reader_sees_a_save_that_kept_the_manifest_time_of_the_one_before(data, fake_embedder, tmp_path):
+    """File times tick in jiffies: two saves of a node applying changes one after the other can
+    leave the manifest with the same modification time. A reader that compared times kept its old
+    indexes for good (a node's new document was never found on it)."""
+    reader = KnowledgeBase(make_config(data, ocr=False), embedder=fake_embedder)
+    assert reader.search(QUESTION, mode="keyword").hits  # indexes loaded
+    manifest = data / "index" / "manifest.json"
+    before = manifest.stat()
+    note = tmp_path / "neu" / "hagelschutz.md"
+    note.parent.mkdir()
+    note.write_text("# Hagelschutz\n\nDer Kreis berät zu Hagelschutznetzen im Obstbau.\n", "utf-8")
+    writer = KnowledgeBase(make_config(data, ocr=False), embedder=fake_embedder)
+    writer.ingest([note])
+    os.utime(manifest, ns=(before.st_atime_ns, before.st_mtime_ns))  # the same tick as the save before
+
+    reader.refresh()
+    assert {h.document.file_name for h in reader.search("Hagelschutznetzen", mode="keyword").hits} == {"hagelschutz.md"}

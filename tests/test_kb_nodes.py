@@ -347,10 +347,14 @@ def test_a_postgresql_restart_under_load_loses_no_committed_change(postgres_serv
             for searcher in searchers:
                 searcher.join()
 
-        # a job in hand when the connection is cut may end failed (it says so; the uploader sends
-        # the file again); what must not happen is a job done and its document missing somewhere
-        done = [path for path, job in results.items() if job["status"] == "done"]
-        assert done, {path.name: job["error"] for path, job in results.items()}
+        # a job or file in hand when the connection is cut may end failed (it says so; the uploader
+        # sends the file again); what must not happen is a file added and missing on some node
+        done = [
+            path
+            for path, job in results.items()
+            if job["status"] == "done" and all(file["outcome"] != "failed" for file in job["files"])
+        ]
+        assert done, {path.name: (job["error"], job["files"]) for path, job in results.items()}
         for path in [*done, *later]:
             nodes.found_everywhere(path)
         nodes.applied_everywhere()
