@@ -13,23 +13,11 @@ import time
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
+from bench.load import children
 from kb.core.config import Config
-
-
-def children(parent: int) -> set[int]:
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rpartition(")")[2].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[1]) == parent:
-            found.add(int(stat.parent.name))
-    return found
 
 
 def wait_for(condition, what: str, seconds: float = 180) -> None:
@@ -63,7 +51,7 @@ def test_two_server_processes_share_the_port_a_dead_one_is_replaced_and_sigterm_
 
     try:
         wait_for(answers, "the server answers")
-        first = children(server.pid)
+        first = set(children(server.pid))
         assert len(first) == 2
         with ThreadPoolExecutor(8) as pool:
             assert list(pool.map(lambda _: search(), range(40))) == [3] * 40
@@ -71,7 +59,7 @@ def test_two_server_processes_share_the_port_a_dead_one_is_replaced_and_sigterm_
         os.kill(min(first), signal.SIGKILL)  # a process dies (out of memory, say): the other keeps serving
         with ThreadPoolExecutor(4) as pool:
             assert list(pool.map(lambda _: search(), range(12))) == [3] * 12
-        wait_for(lambda: len(children(server.pid) - first) == 1, "a replacement process")
+        wait_for(lambda: len(set(children(server.pid)) - first) == 1, "a replacement process")
         wait_for(answers, "the server answers after the replacement")
 
         server.send_signal(signal.SIGTERM)
