@@ -18,7 +18,6 @@ from kb.core.errors import DiskFull, DocumentNotFound, PassageNotFound
 from kb.service.answering import embed_with_units
 from kb.service.catalogue import Catalogue
 from kb.service.consistency import ConsistencyReport, compare
-from kb.service.database import location
 from kb.service.duplicates import Copy, NearDuplicates, copies_of
 from kb.service.follower import Follower, following
 from kb.service.ingestion import (
@@ -32,7 +31,7 @@ from kb.service.ingestion import (
 from kb.service.locking import writing
 from kb.service.originals import carry_originals, kept_original
 from kb.service.search import Answer, Hit, Searcher, SearchResult
-from kb.service.transfer import TransferReport, copy_vectors, is_shared, transfer
+from kb.service.transfer import TransferReport, copy_vectors, is_shared, target_location, transfer
 
 
 class KnowledgeBase:
@@ -332,7 +331,7 @@ class KnowledgeBase:
         if report.ok:
             if not self.config.shared and is_shared(target):
                 copy_vectors(self.indexes, [p.id for p in self.catalogue.iter_ready_passages()], target, report)
-            moved = Catalogue(location(target) if isinstance(target, str) else target)
+            moved = Catalogue(target_location(target))
             try:
                 report.originals = carry_originals(self.catalogue.documents(), self.config, self.catalogue, moved)
             finally:

@@ -83,9 +83,14 @@ class TransferReport:
         return lines
 
 
+def target_location(target: str | Path) -> str | Path:
+    """A ``--to`` value as a database location: a PostgreSQL URL, or an SQLite file's path."""
+    return location(target) if isinstance(target, str) else target
+
+
 def is_shared(target: str | Path) -> bool:
     """Whether ``target`` names a PostgreSQL database (else an SQLite file)."""
-    return isinstance(location(target) if isinstance(target, str) else target, str)
+    return isinstance(target_location(target), str)
 
 
 def copy_vectors(indexes: IndexSet, passage_ids: Sequence[int], target: str | Path, report: TransferReport) -> None:
@@ -111,7 +116,7 @@ def copy_vectors(indexes: IndexSet, passage_ids: Sequence[int], target: str | Pa
 
 def transfer(source: str | Path, target: str | Path) -> TransferReport:
     """Copy every table of ``source`` into the empty database ``target`` and compare both."""
-    target = location(target) if isinstance(target, str) else target
+    target = target_location(target)
     if isinstance(target, Path) and target.exists():
         raise KbError(f"{target} gibt es schon; das Ziel muss eine neue Datei sein.")
     origin, copy = Database(source), Database(target)
