@@ -15,8 +15,9 @@ on SQLite as the path of the staged copy in the data directory (one machine), re
 job ends, however it ends.
 
 A new job sends ``NOTIFY kb_jobs`` on PostgreSQL, which wakes idle workers on every machine at
-once. Finished jobs are kept ``KB_JOBS_RETENTION_DAYS`` for their submitters to look up, then
-purged (:meth:`JobQueue.purge`).
+once; on SQLite an idle worker asks every second whether one is queued
+(:meth:`JobQueue.has_queued`). Finished jobs are kept ``KB_JOBS_RETENTION_DAYS`` for their
+submitters to look up, then purged (:meth:`JobQueue.purge`).
 """
 
 from __future__ import annotations
@@ -187,6 +188,10 @@ class JobQueue(CatalogueStore):
                 _remove_staged(staged)
                 continue
             return Claim(_job(row), json.loads(row.payload), worker, row.attempts + 1)
+
+    def has_queued(self) -> bool:
+        """Whether a job waits to be claimed: a read, cheap enough to ask every second."""
+        return self._db.scalar("SELECT 1 FROM jobs WHERE state = ? LIMIT 1", (QUEUED,)) is not None
 
     def seconds_to_next_lease_end(self) -> float | None:
         """How long until the first lease of a running job runs out (its worker may have died); None without one."""

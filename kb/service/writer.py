@@ -9,9 +9,10 @@ API and staff area submit the same jobs and wait the same way (:meth:`Writer.set
 that has not finished in time is reported as still queued or running, never as done.
 
 An idle worker sleeps until a job may be waiting: woken by the notice a new job sends on
-PostgreSQL (from any node), by its own process submitting one (:meth:`Worker.wake`), or after
-``IDLE_POLL_SECONDS`` (sooner when a running job's lease runs out: its worker may have died), the
-safety net for missed notices and jobs of other processes on SQLite. While idle it
+PostgreSQL (from any node), by its own process submitting one (:meth:`Worker.wake`), on SQLite by
+a queued job it sees when it looks, every second (a ``kb worker`` beside ``kb serve --no-worker``:
+another process's job), or after ``IDLE_POLL_SECONDS`` (sooner when a running job's lease runs
+out: its worker may have died), the safety net for missed notices. While idle it
 purges the jobs finished longer ago than ``KB_JOBS_RETENTION_DAYS``, once an hour.
 """
 
@@ -44,6 +45,7 @@ __all__ = ["DONE", "FAILED", "QUEUED", "RUNNING", "Job", "Worker", "Writer"]
 IDLE_POLL_SECONDS = 30.0  # an idle worker looks for jobs anyway this often (leases run out, missed notices)
 PURGE_SECONDS = 3600.0  # how often an idle worker purges old finished jobs
 _WAKE_CHECK_SECONDS = 0.5  # PostgreSQL: how often a worker waiting for a notice checks for stop and wake
+_QUEUE_CHECK_SECONDS = 1.0  # SQLite: how often an idle worker looks for jobs other processes queued
 _log = logging.getLogger(__name__)
 
 
@@ -170,16 +172,23 @@ class Worker:
 
     def wait_for_work(self, seconds: float) -> bool:
         """Wait until a job may be waiting, at most ``seconds``: a notice of a new job (PostgreSQL,
-        any node), :meth:`wake` or :meth:`stop` in this process. Whether one of them came."""
+        any node), a queued job seen (SQLite, any process), :meth:`wake` or :meth:`stop` in this
+        process. Whether one of them came."""
         deadline = time.monotonic() + seconds
         woken = False
         while not woken and (left := deadline - time.monotonic()) > 0:
             if self._listener is None:
-                woken = self._wake.wait(left)
+                woken = self._wake.wait(min(left, _QUEUE_CHECK_SECONDS)) or self._queued()
             else:
                 woken = self._notified(min(left, _WAKE_CHECK_SECONDS)) or self._wake.is_set()
         self._wake.clear()
         return woken
+
+    def _queued(self) -> bool:
+        try:
+            return self._queue.has_queued()
+        except Exception:  # the catalogue busy or away: the next look tries again
+            return False
 
     def _notified(self, seconds: float) -> bool:
         try:
