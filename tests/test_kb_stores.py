@@ -3,6 +3,8 @@ Merkliste, the network directory — do the same on both engines (an SQLite file
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 
@@ -13,6 +15,7 @@ from kb.service.accounts import Accounts
 from kb.service.catalogue import Catalogue
 from kb.service.merkliste import Merkliste, MerklisteFull
 from kb.service.network import Network
+from kb.service.rate_counts import RateCounts
 from kb.service.saved_searches import SavedSearches
 
 OWN = "Landkreis Hohenwalde"
@@ -138,6 +141,20 @@ def test_the_network_keeps_roles_and_contacts(database):
 
 
 @pytest.mark.postgres
+def test_rate_counts_hold_a_limit_across_connections_until_the_window_ends(database):
+    """Two processes' counters (two connections) count one limit; a new window starts afresh."""
+    from limits import parse
+    from limits.strategies import FixedWindowRateLimiter
+
+    limit = parse("2 per 1 second")
+    one, other = (FixedWindowRateLimiter(RateCounts(database=str(database))) for _ in range(2))
+    assert [one.hit(limit, "1.2.3.4"), other.hit(limit, "1.2.3.4"), one.hit(limit, "1.2.3.4")] == [True, True, False]
+    assert other.hit(limit, "5.6.7.8")  # another address, its own count
+    assert one.get_window_stats(limit, "1.2.3.4").remaining == 0
+    time.sleep(1.1)
+    assert other.hit(limit, "1.2.3.4") and one.get_window_stats(limit, "1.2.3.4").remaining == 1
+
+
 def test_a_store_works_again_after_postgresql_restarted(postgres_server):
     """Patching the database server cuts every open connection: the statement that meets the cut
     fails, and the next ones (and transactions) get a new connection instead of failing for ever."""

@@ -11,7 +11,7 @@ import io
 import pytest
 
 from kb.service.accounts import Accounts
-from tests.conftest import make_app
+from tests.conftest import make_app, make_config
 from tests.stand_in import embedder, web_config  # noqa: F401
 from tests.test_web_api import bearer, client, keys, wait_for  # noqa: F401 - fixtures, here over the stand-in
 
@@ -109,6 +109,33 @@ def test_the_api_rate_limit_answers_429_as_json(web_config, embedder):
     statuses = [client.get("/api/v1/health").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     assert client.get("/api/v1/health").get_json()["error"]["code"] == "too_many_requests"
+
+
+def test_every_process_of_a_deployment_counts_against_one_limit(database_url, tmp_path, fake_embedder):
+    """`kb serve --processes 2`, or two nodes: each app is a process with its own connection to
+    the counters; an address's limit holds across them (before, each counted for itself, in memory,
+    and granted the limit again), on both engines."""
+    config = make_config(tmp_path / "data", database_url=database_url, api_rate_limit="3 per minute")
+    one, other = (make_app(config, fake_embedder).test_client() for _ in range(2))
+    statuses = [client.get("/api/v1/health").status_code for client in (one, other, one, other)]
+    assert statuses == [200, 200, 200, 429]
+    assert other.get("/api/v1/health").headers["X-RateLimit-Remaining"] == "0"
+
+
+def test_behind_a_trusted_proxy_each_client_has_its_own_limit_and_nobody_forges_one(tmp_path, fake_embedder):
+    """Behind nginx every request comes from the proxy's address: without KB_TRUSTED_PROXIES all
+    anonymous readers would share one limit. With it, the limit follows X-Forwarded-For; without
+    it, the header is ignored, so a client cannot escape its limit by inventing addresses."""
+    config = make_config(tmp_path / "data", api_rate_limit="2 per minute")
+    behind_proxy = make_app(config, fake_embedder, trusted_proxies=1).test_client()
+
+    def forwarded_for(client, address: str) -> int:
+        return client.get("/api/v1/health", headers={"X-Forwarded-For": address}).status_code
+
+    assert [forwarded_for(behind_proxy, "203.0.113.7") for _ in range(3)] == [200, 200, 429]
+    assert forwarded_for(behind_proxy, "198.51.100.4") == 200  # another reader, its own count
+    exposed = make_app(make_config(tmp_path / "other"), fake_embedder, api_rate_limit="2 per minute").test_client()
+    assert [forwarded_for(exposed, f"192.0.2.{n}") for n in range(3)] == [200, 200, 429]
 
 
 def test_cors_allows_only_the_portal_origin(web_config, embedder):

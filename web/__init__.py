@@ -10,6 +10,7 @@ from flask import Flask, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from kb.core.config import Config
@@ -58,6 +59,9 @@ def create_app(config: Config | None = None, *, kb: KnowledgeBase | None = None)
     app.register_blueprint(account.bp)
     app.register_blueprint(api.bp)
     rate_limits(app, config)
+    if config.trusted_proxies:
+        hops = config.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.register_error_handler(HTTPException, _http_error)
     app.after_request(_security_headers)
     return app

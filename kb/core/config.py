@@ -37,6 +37,10 @@ class Config:
     api_rate_limit: str = "120 per minute"  # anonymous API use, per client address (Flask-Limiter syntax)
     key_rate_limit: str = "600 per minute"  # per API key created without a limit of its own
     login_rate_limit: str = "5 per minute"  # sign-in attempts per client address
+    # reverse proxies in front of `kb serve` (nginx, HAProxy) whose X-Forwarded-For/-Proto/-Host are
+    # believed: limits then count per client, not per proxy; 0: those headers are ignored (a client
+    # could forge them)
+    trusted_proxies: int = 0
     ocr: bool = True  # read scanned PDF pages and images with Tesseract
     ocr_languages: str = "deu"  # Tesseract language models, "+"-joined (e.g. "deu+eng")
     ocr_page_seconds: int = 60  # OCR time limit per page
