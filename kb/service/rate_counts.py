@@ -37,6 +37,8 @@ class RateCounts(Storage):
         super().__init__(uri, wrap_exceptions)
         location = str(options["database"])
         self._db = Database(location if "://" in location else Path(location), migrate=False)
+        if self._db.dialect != POSTGRESQL:
+            self._db.execute("PRAGMA synchronous=OFF")  # no fsync per count: 12 instead of 160 us a request
         unlogged = "UNLOGGED " if self._db.dialect == POSTGRESQL else ""
         self._db.execute(
             f"CREATE {unlogged}TABLE IF NOT EXISTS rate_counts "
